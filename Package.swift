@@ -1,0 +1,78 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+  name: "DockerPreflight",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "docker-preflight", targets: ["docker-preflight"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+    .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CJansson",
+      pkgConfig: "jansson",
+      providers: [.apt(["libjansson-dev"]), .brew(["jansson"])]
+    ),
+    .systemLibrary(
+      name: "COpenSSL",
+      pkgConfig: "openssl",
+      providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+    ),
+    .target(name: "JSON", dependencies: ["CJansson"]),
+    .target(name: "JSONRPC", dependencies: ["JSON"]),
+    .target(
+      name: "EngineKit",
+      dependencies: [
+        "JSON", "COpenSSL",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .target(
+      name: "Preflight",
+      dependencies: [
+        "EngineKit", "JSON",
+        .product(name: "Subprocess", package: "swift-subprocess"),
+        .product(name: "SystemPackage", package: "swift-system"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .target(name: "PreflightServer", dependencies: ["JSONRPC", "JSON", "Preflight", "EngineKit"]),
+    .target(
+      name: "PreflightCLI",
+      dependencies: [
+        "PreflightServer", "Preflight", "EngineKit", "JSONRPC", "JSON",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .executableTarget(name: "docker-preflight", dependencies: ["PreflightCLI"]),
+    .target(
+      name: "TestSupport",
+      dependencies: [
+        "JSON", "JSONRPC",
+        .product(name: "Subprocess", package: "swift-subprocess"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
+    ),
+    .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+    .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON", "TestSupport"]),
+    .testTarget(name: "EngineKitTests", dependencies: ["EngineKit", "TestSupport"]),
+    .testTarget(name: "PreflightTests", dependencies: ["Preflight", "TestSupport"]),
+    .testTarget(name: "PreflightServerTests", dependencies: ["PreflightServer", "TestSupport"]),
+    .testTarget(name: "PreflightCLITests", dependencies: ["PreflightCLI", "TestSupport"]),
+    .testTarget(
+      name: "IntegrationTests",
+      dependencies: ["TestSupport", "JSON", "EngineKit", "docker-preflight"]
+    ),
+  ]
+)
