@@ -26,7 +26,7 @@ let package = Package(
       providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
     ),
     .target(name: "JSON", dependencies: ["CJansson"]),
-    .target(name: "JSONRPC", dependencies: ["JSON"]),
+    .target(name: "JSONRPC", dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]),
     .target(
       name: "EngineKit",
       dependencies: [
@@ -59,16 +59,24 @@ let package = Package(
     .target(
       name: "TestSupport",
       dependencies: [
-        "JSON", "JSONRPC",
+        "JSON", "JSONRPC", "EngineKit",
         .product(name: "Subprocess", package: "swift-subprocess"),
         .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
     .testTarget(name: "JSONTests", dependencies: ["JSON"]),
     .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON", "TestSupport"]),
-    .testTarget(name: "EngineKitTests", dependencies: ["EngineKit", "TestSupport"]),
+    .testTarget(
+      name: "EngineKitTests",
+      dependencies: [
+        "EngineKit", "TestSupport", "COpenSSL",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+      ]
+    ),
     .testTarget(name: "PreflightTests", dependencies: ["Preflight", "TestSupport"]),
-    .testTarget(name: "PreflightServerTests", dependencies: ["PreflightServer", "TestSupport"]),
+    .testTarget(name: "PreflightServerTests", dependencies: ["PreflightServer", "JSONRPC", "JSON", "TestSupport"]),
     .testTarget(name: "PreflightCLITests", dependencies: ["PreflightCLI", "TestSupport"]),
     .testTarget(
       name: "IntegrationTests",

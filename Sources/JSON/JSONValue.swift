@@ -19,6 +19,12 @@ extension JSONValue {
     return nil
   }
 
+  /// The element at `index` when this is an array and the index is in range; `nil` otherwise.
+  public subscript(index: Int) -> JSONValue? {
+    guard case .array(let array) = self, array.indices.contains(index) else { return nil }
+    return array[index]
+  }
+
   public var isNull: Bool {
     if case .null = self { return true }
     return false

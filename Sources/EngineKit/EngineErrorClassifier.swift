@@ -1,0 +1,122 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Turns what NIO and the OS reported into an ``EngineError`` a person can act on.
+struct EngineErrorClassifier {
+  let endpoint: Endpoint
+  let timeout: Duration
+
+  func classify(_ error: any Error, timedOut: Bool) -> EngineError {
+    if let error = error as? EngineError { return error }
+    if timedOut || isTimeout(error) {
+      return make(
+        .timeout, "the engine at \(endpoint.host) did not answer within \(timeout.readable)",
+        "The daemon may be hung or still starting; check its logs, or wait longer (--timeout)")
+    }
+    if let errno = osErrno(error) { return classify(errno: errno) }
+    switch error {
+    case let failure as UnsupportedTransport:
+      return make(.unsupportedTransport, "cannot reach \(endpoint.host): \(failure.reason)", "Use a unix:// or tcp:// endpoint")
+    case EngineConnectionFailure.closedMidResponse:
+      return make(
+        .protocolError, "the engine at \(endpoint.host) closed the connection before it finished answering",
+        "The daemon may be restarting; try again, and check its logs if it persists")
+    case EngineConnectionFailure.bodyTooLarge(let limit):
+      return make(
+        .notAnEngine, "\(endpoint.host) sent a response larger than \(limit) bytes",
+        "Check that \(endpoint.host) is a container engine's API")
+    case is HTTPParserError:
+      return make(
+        .notAnEngine, "\(endpoint.host) answers, but not with HTTP: it is not a container engine's API",
+        "Point DOCKER_HOST (or the context) at the engine's socket")
+    default:
+      return make(.protocolError, "cannot talk to \(endpoint.host): \(error)", "Check that the engine is running")
+    }
+  }
+
+  func classify(errno: Int32) -> EngineError {
+    let path: String
+    switch endpoint.transport {
+    case .unix(let socket): path = socket
+    default: path = endpoint.host
+    }
+    switch errno {
+    case ENOENT:
+      return make(
+        .socketMissing,
+        "Cannot connect to the Docker daemon at \(endpoint.host): the socket \(path) does not exist",
+        "Start the engine (docker-preflight heal), or point DOCKER_HOST at one that runs", errno: errno)
+    case ECONNREFUSED:
+      let what =
+        if case .unix = endpoint.transport { "the socket \(path) exists but nothing is listening (a stale socket)" } else {
+          "the connection was refused"
+        }
+      return make(
+        .connectionRefused, "Cannot connect to the Docker daemon at \(endpoint.host): \(what)",
+        "The daemon is not running; start it (docker-preflight heal)", errno: errno)
+    case EACCES, EPERM:
+      return make(
+        .permissionDenied,
+        "Permission denied while connecting to the Docker daemon at \(endpoint.host)",
+        "Add your user to the \"docker\" group (sudo usermod -aG docker $USER, then log in again), or use rootless Docker",
+        errno: errno)
+    case EHOSTUNREACH, ENETUNREACH, EHOSTDOWN:
+      return make(
+        .hostUnreachable, "The host of \(endpoint.host) cannot be reached",
+        "Check the network and the address in DOCKER_HOST or the context", errno: errno)
+    case ETIMEDOUT:
+      return make(
+        .timeout, "Connecting to \(endpoint.host) timed out",
+        "Check that the host is up and that a firewall lets the port through", errno: errno)
+    case ENOTSOCK:
+      return make(
+        .notAnEngine, "\(path) is not a socket",
+        "Point DOCKER_HOST at the engine's socket", errno: errno)
+    default:
+      return make(
+        .protocolError, "Cannot connect to \(endpoint.host): \(String(cString: strerror(errno)))",
+        "Check that the engine is running", errno: errno)
+    }
+  }
+
+  private func osErrno(_ error: any Error) -> Int32? {
+    switch error {
+    case let error as IOError: return error.errnoCode
+    case let error as NIOConnectionError:
+      for failure in error.connectionErrors {
+        if let errno = osErrno(failure.error) { return errno }
+      }
+      return error.dnsAError.flatMap(osErrno) ?? error.dnsAAAAError.flatMap(osErrno)
+    default: return nil
+    }
+  }
+
+  private func isTimeout(_ error: any Error) -> Bool {
+    if case ChannelError.connectTimeout = error { return true }
+    if let error = error as? NIOConnectionError {
+      return error.connectionErrors.contains { isTimeout($0.error) }
+    }
+    return false
+  }
+
+  private func make(_ kind: EngineError.Kind, _ message: String, _ recommendation: String, errno: Int32? = nil)
+    -> EngineError
+  {
+    EngineError(kind: kind, endpoint: endpoint.host, message: message, recommendation: recommendation, errno: errno)
+  }
+}
+
+extension Duration {
+  /// `2 s`, `750 ms`.
+  public var readable: String {
+    let milliseconds = components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
+  }
+}

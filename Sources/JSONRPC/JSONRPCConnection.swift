@@ -1,0 +1,336 @@
+import JSON
+import Logging
+
+/// A JSON-RPC 2.0 endpoint over a byte stream, with the Language Server Protocol's framing and lifecycle.
+///
+/// It reads messages, answers each request from its ``MethodTable`` (concurrently, each in its own task unless the
+/// method is immediate), tracks requests in flight so that `$/cancelRequest` can cancel them, and answers in the
+/// framing the client chose. It knows nothing of what the methods do.
+public actor JSONRPCConnection {
+  public struct Options: Sendable {
+    /// Largest message accepted, in bytes; larger ones are skipped and answered with an error.
+    public var limits: JSONLimits
+    public var serverName: String
+    public init(limits: JSONLimits = .default, serverName: String = "jsonrpc") {
+      self.limits = limits
+      self.serverName = serverName
+    }
+  }
+
+  /// How ``run(input:)`` ended.
+  public enum Ending: Sendable, Equatable {
+    /// The input ended; requests in flight were answered.
+    case endOfInput
+    /// The client sent `exit`; `afterShutdown` tells whether `shutdown` came first.
+    case exit(afterShutdown: Bool)
+
+    /// The process exit status LSP prescribes: 0, except 1 for `exit` without `shutdown`.
+    public var exitStatus: Int32 {
+      if case .exit(afterShutdown: false) = self { return 1 }
+      return 0
+    }
+  }
+
+  enum Lifecycle { case running, shutDown, exited }
+
+  private struct InFlight {
+    var task: Task<Void, Never>
+    var cancelled = false
+  }
+
+  private let methods: MethodTable
+  private let output: any MessageOutput
+  private let options: Options
+  private let logger: Logger
+  private var splitter: MessageSplitter
+  private var lifecycle = Lifecycle.running
+  private var outbox: [UInt8] = []
+  private var inFlight: [RequestID: InFlight] = [:]
+  private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+  private var outgoing: [RequestID: CheckedContinuation<JSONValue, any Error>] = [:]
+  private var nextOutgoingID: Int64 = 1
+  private(set) var initializeParams: JSONValue?
+  private var initialized = false
+  private var ending: Ending?
+
+  public init(methods: MethodTable, output: any MessageOutput, options: Options = Options(), logger: Logger) {
+    self.methods = methods
+    self.output = output
+    self.options = options
+    self.logger = logger
+    self.splitter = MessageSplitter(maxMessageBytes: options.limits.maxBytes)
+  }
+
+  /// The channel handlers use to reach the client.
+  public nonisolated var client: ClientChannel { ClientChannel(connection: self) }
+
+  /// The framing detected from the client's first bytes.
+  public var framing: Framing? { splitter.framing }
+
+  /// Serves until the client sends `exit` or the input ends.
+  public func run(input: some AsyncSequence<[UInt8], Never>) async -> Ending {
+    for await chunk in input {
+      splitter.append(chunk)
+      while ending == nil, let event = splitter.next() { handle(event) }
+      await flushOutbox()
+      if let ending { return await finish(ending) }
+    }
+    if let event = splitter.finish() { handle(event) }
+    await flushOutbox()
+    while !inFlight.isEmpty {
+      await withCheckedContinuation { idleWaiters.append($0) }
+    }
+    return await finish(.endOfInput)
+  }
+
+  /// Cancels every request in flight (for callers that want EOF or a signal to stop work early).
+  public func cancelAll() {
+    for id in inFlight.keys { inFlight[id]?.cancelled = true; inFlight[id]?.task.cancel() }
+  }
+
+  private func finish(_ ending: Ending) async -> Ending {
+    if case .exit = ending { cancelAll() }
+    lifecycle = .exited
+    for (_, waiter) in outgoing { waiter.resume(throwing: ResponseError.internalError("the client went away")) }
+    outgoing.removeAll()
+    await flushOutbox()
+    await output.flush()
+    return ending
+  }
+
+  // MARK: - Incoming
+
+  private func handle(_ event: MessageSplitter.Event) {
+    switch event {
+    case .message(let bytes):
+      handleBody(bytes)
+    case .oversized(let size, let limit):
+      logger.warning("skipped a message of \(size) bytes (limit \(limit))")
+      enqueue(
+        .response(
+          id: .null,
+          result: .failure(
+            .invalidRequest(
+              "message of \(size) bytes exceeds the limit of \(limit) bytes",
+              data: ["size": .int(Int64(size)), "limit": .int(Int64(limit))]))))
+    case .malformedHeader(let reason):
+      logger.warning("malformed header block: \(reason); skipping to the next Content-Length header")
+      enqueue(.response(id: .null, result: .failure(.parseError("malformed header: \(reason)"))))
+    case .truncated(let reason):
+      logger.warning("\(reason)")
+      enqueue(.response(id: .null, result: .failure(.parseError(reason))))
+    }
+  }
+
+  private func handleBody(_ bytes: [UInt8]) {
+    let value: JSONValue
+    do {
+      value = try JSONValue.parse(bytes, limits: options.limits)
+    } catch {
+      enqueue(.response(id: .null, result: .failure(.parseError(error.description))))
+      return
+    }
+    guard case .array(let elements) = value else {
+      dispatch(value) { connection, response in
+        if let response { connection.enqueue(response) }
+      }
+      return
+    }
+    guard !elements.isEmpty else {
+      enqueue(.response(id: .null, result: .failure(.invalidRequest("an empty batch is not a request"))))
+      return
+    }
+    let batch = Batch(count: elements.count)
+    for (index, element) in elements.enumerated() {
+      dispatch(element) { connection, response in
+        batch.fill(index, with: response)
+        if let responses = batch.completed { connection.sendBatch(responses) }
+      }
+    }
+  }
+
+  /// Handles one message. `respond` receives the response owed, now or when the request completes; it is called
+  /// with `nil` for messages that are not answered (notifications, responses), so that batches can count.
+  private func dispatch(_ value: JSONValue, respond: @escaping @Sendable (isolated JSONRPCConnection, Message?) -> Void) {
+    let message: Message
+    do {
+      message = try Message(value)
+    } catch {
+      respond(self, .response(id: error.id, result: .failure(error.error)))
+      return
+    }
+    switch message {
+    case .request(let id, let method, let params):
+      startRequest(id: id, method: method, params: params, respond: respond)
+    case .notification(let method, let params):
+      handleNotification(method: method, params: params)
+      respond(self, nil)
+    case .response(let id, let result):
+      handleResponse(id: id, result: result)
+      respond(self, nil)
+    }
+  }
+
+  private func startRequest(
+    id: RequestID, method: String, params: JSONValue?,
+    respond: @escaping @Sendable (isolated JSONRPCConnection, Message?) -> Void
+  ) {
+    func answer(_ result: Result<JSONValue, ResponseError>) { respond(self, .response(id: id, result: result)) }
+    guard lifecycle == .running else {
+      return answer(.failure(.invalidRequest("the server is shutting down: no requests after shutdown")))
+    }
+    guard inFlight[id] == nil else {
+      return answer(.failure(.invalidRequest("request id \(id) is already in use by a request in flight")))
+    }
+    switch method {
+    case "shutdown":
+      lifecycle = .shutDown
+      return answer(.success(.null))
+    case "initialize" where initialized:
+      return answer(.failure(.invalidRequest("initialize may be sent only once")))
+    case "initialize":
+      initialized = true
+      initializeParams = params
+    default: break
+    }
+    let context = RequestContext(id: id, method: method, params: params, client: client)
+    switch methods.entries[method] {
+    case .immediateRequest(let handler)?:
+      answer(Result { try handler(context) }.mapError(Self.responseError))
+    case .request(let handler)?:
+      let task = Task {
+        let result: Result<JSONValue, ResponseError>
+        do {
+          result = .success(try await handler(context))
+        } catch {
+          result = .failure(Self.responseError(error))
+        }
+        await self.complete(id: id, result: result, respond: respond)
+      }
+      inFlight[id] = InFlight(task: task)
+    case .notification?, nil:
+      answer(.failure(.methodNotFound(method)))
+    }
+  }
+
+  private func complete(
+    id: RequestID, result: Result<JSONValue, ResponseError>,
+    respond: @Sendable (isolated JSONRPCConnection, Message?) -> Void
+  ) async {
+    let cancelled = inFlight.removeValue(forKey: id)?.cancelled ?? false
+    var result = result
+    if cancelled, case .failure = result { result = .failure(.cancelled) }
+    respond(self, .response(id: id, result: result))
+    await flushOutbox()
+    if inFlight.isEmpty {
+      let waiters = idleWaiters
+      idleWaiters.removeAll()
+      for waiter in waiters { waiter.resume() }
+    }
+  }
+
+  private static func responseError(_ error: any Error) -> ResponseError {
+    switch error {
+    case let error as ResponseError: error
+    case is CancellationError: .cancelled
+    default: .internalError("\(error)")
+    }
+  }
+
+  private func handleNotification(method: String, params: JSONValue?) {
+    switch method {
+    case "exit":
+      ending = .exit(afterShutdown: lifecycle == .shutDown)
+      return
+    case "$/cancelRequest":
+      guard let raw = params?["id"], let id = RequestID(raw), inFlight[id] != nil else {
+        logger.debug("$/cancelRequest for a request not in flight: \(params?["id"]?.description ?? "no id")")
+        return
+      }
+      inFlight[id]?.cancelled = true
+      inFlight[id]?.task.cancel()
+      return
+    default: break
+    }
+    guard lifecycle == .running else { return }
+    guard case .notification(let handler)? = methods.entries[method] else {
+      logger.debug("ignored notification \(method)")
+      return
+    }
+    let context = NotificationContext(method: method, params: params, client: client)
+    Task { await handler(context) }
+  }
+
+  private func handleResponse(id: RequestID, result: Result<JSONValue, ResponseError>) {
+    guard let waiter = outgoing.removeValue(forKey: id) else {
+      logger.warning("ignored a response to id \(id), which this server never sent or no longer waits for")
+      return
+    }
+    waiter.resume(with: result.mapError { $0 as any Error })
+  }
+
+  // MARK: - Outgoing
+
+  func send(_ message: Message) async {
+    enqueue(message)
+    await flushOutbox()
+  }
+
+  private func sendBatch(_ responses: [Message]) {
+    guard !responses.isEmpty else { return }
+    let value = JSONValue.array(responses.map(\.json))
+    (splitter.framing ?? .contentLength).frame(value.serialized(), into: &outbox)
+  }
+
+  func sendRequest(method: String, params: JSONValue?) async throws -> JSONValue {
+    guard lifecycle != .exited else { throw ResponseError.internalError("the client went away") }
+    let id = RequestID.number(nextOutgoingID)
+    nextOutgoingID += 1
+    return try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { continuation in
+        outgoing[id] = continuation
+        enqueue(.request(id: id, method: method, params: params))
+        Task { await self.flushOutbox() }
+      }
+    } onCancel: {
+      Task { await self.abandon(id) }
+    }
+  }
+
+  private func abandon(_ id: RequestID) {
+    outgoing.removeValue(forKey: id)?.resume(throwing: CancellationError())
+  }
+
+  private func enqueue(_ message: Message) {
+    (splitter.framing ?? .contentLength).frame(message.json.serialized(), into: &outbox)
+  }
+
+  private func flushOutbox() async {
+    guard !outbox.isEmpty else { return }
+    let bytes = outbox
+    outbox.removeAll(keepingCapacity: true)
+    await output.write(bytes)
+  }
+}
+
+/// Collects the responses of one batch, in the batch's order, until every member has been answered.
+private final class Batch: @unchecked Sendable {
+  // Touched only on the connection's actor.
+  private var slots: [Message??]
+  private var remaining: Int
+
+  init(count: Int) {
+    slots = Array(repeating: nil, count: count)
+    remaining = count
+  }
+
+  func fill(_ index: Int, with response: Message?) {
+    slots[index] = .some(response)
+    remaining -= 1
+  }
+
+  /// The responses once every member has been answered; notifications leave no trace.
+  var completed: [Message]? {
+    remaining == 0 ? slots.compactMap { $0 ?? nil } : nil
+  }
+}

@@ -1,0 +1,274 @@
+/// Cuts a byte stream into message bodies: a small state machine, fed whatever the reads return (partial
+/// messages, several at once) and asked for events until it has none.
+///
+/// The framing is detected from the first bytes: `{` or `[` starts newline-delimited JSON; a first line shaped
+/// like a header (`Name: value`) starts the LSP base protocol; anything else is taken as a (bad) JSON line.
+/// Problems are events, not throws: after each one the splitter resynchronises and carries on.
+public struct MessageSplitter: Sendable {
+  public enum Event: Sendable, Equatable {
+    /// One message body.
+    case message([UInt8])
+    /// A message longer than the limit was skipped without being buffered. For a JSON line, `size` is what had
+    /// arrived when the limit was passed; the rest of the line is skipped as it comes.
+    case oversized(size: Int, limit: Int)
+    /// A header block that could not be understood; the splitter skips to the next `Content-Length` header.
+    case malformedHeader(String)
+    /// The input ended inside a message; only from ``finish()``.
+    case truncated(String)
+  }
+
+  enum State: Sendable {
+    case detecting
+    case headers
+    case body(length: Int)
+    case skippingBody(remaining: Int)
+    case resyncing
+    case lines
+    case discardingLine
+  }
+
+  public let maxMessageBytes: Int
+  public let maxHeaderBytes: Int
+  public private(set) var framing: Framing?
+  private var state = State.detecting
+  private var buffer: [UInt8] = []
+  private var start = 0
+
+  public init(maxMessageBytes: Int, maxHeaderBytes: Int = 8 * 1024) {
+    self.maxMessageBytes = maxMessageBytes
+    self.maxHeaderBytes = maxHeaderBytes
+  }
+
+  public mutating func append(_ bytes: some Collection<UInt8>) {
+    if start > 0 && start >= buffer.count / 2 {
+      buffer.removeSubrange(0..<start)
+      start = 0
+    }
+    switch state {
+    case .skippingBody(let remaining) where buffer.count == start:
+      // Discard straight from the read: an oversized body is never buffered.
+      let skipped = min(remaining, bytes.count)
+      buffer.append(contentsOf: bytes.dropFirst(skipped))
+      state = remaining == skipped ? .headers : .skippingBody(remaining: remaining - skipped)
+    default:
+      buffer.append(contentsOf: bytes)
+    }
+  }
+
+  /// The next complete event, or `nil` when more input is needed.
+  public mutating func next() -> Event? {
+    while true {
+      switch state {
+      case .detecting:
+        guard detect() else { return nil }
+      case .lines:
+        return nextLine()
+      case .discardingLine:
+        guard let newline = firstIndex(of: UInt8(ascii: "\n")) else {
+          start = buffer.count
+          return nil
+        }
+        start = newline + 1
+        state = .lines
+      case .headers:
+        return nextHeaderBlock()
+      case .body(let length):
+        guard buffer.count - start >= length else { return nil }
+        let body = Array(buffer[start..<start + length])
+        start += length
+        state = .headers
+        return .message(body)
+      case .skippingBody(let remaining):
+        let skipped = min(remaining, buffer.count - start)
+        start += skipped
+        guard skipped == remaining else {
+          state = .skippingBody(remaining: remaining - skipped)
+          return nil
+        }
+        state = .headers
+      case .resyncing:
+        guard resync() else { return nil }
+      }
+    }
+  }
+
+  /// Called once the input has ended: what is left, if anything. A last JSON line without its newline is still a
+  /// message; a partial LSP message is reported as truncated.
+  public mutating func finish() -> Event? {
+    defer {
+      start = buffer.count
+      state = framing == .newlineDelimited ? .lines : .headers
+    }
+    let rest = buffer[start...]
+    switch state {
+    case .lines, .detecting:
+      let line = trimmed(rest)
+      if line.isEmpty { return nil }
+      if line.count > maxMessageBytes { return .oversized(size: line.count, limit: maxMessageBytes) }
+      return .message(Array(line))
+    case .discardingLine, .resyncing:
+      return nil
+    case .headers:
+      return trimmed(rest).isEmpty ? nil : .truncated("the input ended inside a header block")
+    case .body(let length):
+      return .truncated("the input ended \(length - rest.count) bytes before the end of a \(length)-byte message")
+    case .skippingBody:
+      return .truncated("the input ended inside an oversized message")
+    }
+  }
+
+  // MARK: - Detection
+
+  private mutating func detect() -> Bool {
+    while start < buffer.count, isWhitespace(buffer[start]) { start += 1 }
+    guard start < buffer.count else { return false }
+    let first = buffer[start]
+    if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
+      choose(.newlineDelimited)
+      return true
+    }
+    guard let newline = firstIndex(of: UInt8(ascii: "\n")) else {
+      if buffer.count - start > maxHeaderBytes { choose(.newlineDelimited) }
+      return buffer.count - start > maxHeaderBytes
+    }
+    choose(looksLikeHeader(buffer[start..<newline]) ? .contentLength : .newlineDelimited)
+    return true
+  }
+
+  private mutating func choose(_ framing: Framing) {
+    self.framing = framing
+    state = framing == .contentLength ? .headers : .lines
+  }
+
+  private func looksLikeHeader(_ line: ArraySlice<UInt8>) -> Bool {
+    guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex else { return false }
+    return line[..<colon].allSatisfy { isTokenCharacter($0) }
+  }
+
+  // MARK: - Newline-delimited JSON
+
+  private mutating func nextLine() -> Event? {
+    while true {
+      guard let newline = firstIndex(of: UInt8(ascii: "\n")) else {
+        let pending = buffer.count - start
+        guard pending > maxMessageBytes else { return nil }
+        start = buffer.count
+        state = .discardingLine
+        return .oversized(size: pending, limit: maxMessageBytes)
+      }
+      let line = trimmed(buffer[start..<newline])
+      start = newline + 1
+      if line.isEmpty { continue }
+      if line.count > maxMessageBytes { return .oversized(size: line.count, limit: maxMessageBytes) }
+      return .message(Array(line))
+    }
+  }
+
+  // MARK: - Content-Length headers
+
+  private mutating func nextHeaderBlock() -> Event? {
+    while start < buffer.count, isWhitespace(buffer[start]) { start += 1 }
+    guard let (headerEnd, bodyStart) = headerTerminator() else {
+      guard buffer.count - start > maxHeaderBytes else { return nil }
+      start = buffer.count
+      state = .resyncing
+      return .malformedHeader("the header block is longer than \(maxHeaderBytes) bytes")
+    }
+    let block = buffer[start..<headerEnd]
+    start = bodyStart
+    switch contentLength(in: block) {
+    case .success(let length) where length > maxMessageBytes:
+      state = .skippingBody(remaining: length)
+      return .oversized(size: length, limit: maxMessageBytes)
+    case .success(let length):
+      state = .body(length: length)
+      return next()
+    case .failure(let problem):
+      state = .resyncing
+      return .malformedHeader(problem.reason)
+    }
+  }
+
+  /// The end of the header block and the start of the body; a bare `\n\n` is accepted as well as `\r\n\r\n`.
+  private func headerTerminator() -> (Int, Int)? {
+    var index = start
+    while let newline = buffer[index...].firstIndex(of: UInt8(ascii: "\n")) {
+      var next = newline + 1
+      if next < buffer.count, buffer[next] == UInt8(ascii: "\r") { next += 1 }
+      guard next < buffer.count else { return nil }
+      if buffer[next] == UInt8(ascii: "\n") { return (newline, next + 1) }
+      index = newline + 1
+    }
+    return nil
+  }
+
+  struct HeaderProblem: Error { let reason: String }
+
+  private func contentLength(in block: ArraySlice<UInt8>) -> Result<Int, HeaderProblem> {
+    var length: Int?
+    for rawLine in block.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+      let line = trimmed(rawLine)
+      if line.isEmpty { continue }
+      guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+        return .failure(HeaderProblem(reason: "a header line has no colon: \(printable(line))"))
+      }
+      let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
+      guard name == "content-length" else { continue }
+      let text = trimmed(line[(colon + 1)...])
+      guard !text.isEmpty, text.count <= 18, text.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+        let value = Int(String(decoding: text, as: UTF8.self))
+      else {
+        return .failure(HeaderProblem(reason: "Content-Length is not a non-negative integer: \(printable(text))"))
+      }
+      if let length, length != value {
+        return .failure(HeaderProblem(reason: "two Content-Length headers disagree (\(length) and \(value))"))
+      }
+      length = value
+    }
+    guard let length else { return .failure(HeaderProblem(reason: "the header block has no Content-Length")) }
+    return .success(length)
+  }
+
+  /// Skips to the next `Content-Length` header name, keeping a tail that might be the start of one.
+  private mutating func resync() -> Bool {
+    let needle = Array("content-length".utf8)
+    var index = start
+    while index + needle.count <= buffer.count {
+      if zip(buffer[index..<index + needle.count], needle).allSatisfy({ lowercase($0) == $1 }) {
+        start = index
+        state = .headers
+        return true
+      }
+      index += 1
+    }
+    start = max(start, buffer.count - needle.count + 1)
+    return false
+  }
+
+  // MARK: - Bytes
+
+  private func firstIndex(of byte: UInt8) -> Int? { buffer[start...].firstIndex(of: byte) }
+
+  private func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    var slice = bytes
+    while let first = slice.first, isWhitespace(first) { slice.removeFirst() }
+    while let last = slice.last, isWhitespace(last) { slice.removeLast() }
+    return slice
+  }
+
+  private func isWhitespace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+  }
+
+  private func isTokenCharacter(_ byte: UInt8) -> Bool {
+    (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+      || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+  }
+
+  private func lowercase(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte }
+
+  private func printable(_ bytes: ArraySlice<UInt8>) -> String {
+    let text = String(decoding: bytes.prefix(60), as: UTF8.self)
+    return "\"\(text)\"" + (bytes.count > 60 ? "…" : "")
+  }
+}

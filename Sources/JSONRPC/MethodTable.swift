@@ -1,0 +1,51 @@
+import JSON
+
+/// The methods a server answers: a name, and what runs when a message with that name arrives.
+public struct MethodTable: Sendable {
+  public typealias RequestHandler = @Sendable (RequestContext) async throws -> JSONValue
+  public typealias ImmediateRequestHandler = @Sendable (RequestContext) throws -> JSONValue
+  public typealias NotificationHandler = @Sendable (NotificationContext) async -> Void
+
+  enum Entry: Sendable {
+    /// Runs in a task of its own, concurrently with everything else, and can be cancelled.
+    case request(RequestHandler)
+    /// Cheap and synchronous: answered in line, without a task (initialize, capability queries).
+    case immediateRequest(ImmediateRequestHandler)
+    case notification(NotificationHandler)
+  }
+
+  var entries: [String: Entry] = [:]
+
+  public init() {}
+
+  /// The request methods, sorted: what `initialize` can advertise.
+  public var requestMethods: [String] {
+    entries.compactMap { name, entry in
+      if case .notification = entry { return nil }
+      return name
+    }.sorted()
+  }
+
+  public mutating func request(_ method: String, _ handler: @escaping RequestHandler) {
+    entries[method] = .request(handler)
+  }
+
+  public mutating func immediateRequest(_ method: String, _ handler: @escaping ImmediateRequestHandler) {
+    entries[method] = .immediateRequest(handler)
+  }
+
+  public mutating func notification(_ method: String, _ handler: @escaping NotificationHandler) {
+    entries[method] = .notification(handler)
+  }
+
+  /// A request whose params decode to `Params` (a `-32602` error otherwise) and whose result encodes from `Result`.
+  public mutating func request<Params: Decodable & Sendable, Result: Encodable & Sendable>(
+    _ method: String, params: Params.Type,
+    _ handler: @escaping @Sendable (Params, RequestContext) async throws -> Result
+  ) {
+    request(method) { context in
+      let params = try context.decodeParams(Params.self)
+      return try JSONValueEncoder().encode(try await handler(params, context))
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import EngineKit
+import JSON
+import Preflight
+
+/// `docker-preflight check`: diagnose once and print the report.
+struct CheckCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "check",
+    abstract: "Diagnose the engine once and print the report.",
+    discussion: """
+      Examples:
+        docker-preflight check
+        docker-preflight check --json | jq .status
+        DOCKER_HOST=unix:///run/user/1000/docker.sock docker-preflight check
+
+      Exit codes: 0 healthy, 1 unhealthy, 2 usage or configuration error.
+      """
+  )
+
+  @OptionGroup var global: GlobalOptions
+
+  @Flag(help: "Print the report as JSON on stdout.")
+  var json = false
+
+  @Option(help: "How long to wait for the engine to answer, e.g. 2s, 500ms.")
+  var timeout: TimeoutValue = TimeoutValue(duration: .seconds(2))
+
+  func run() async throws {
+    global.bootstrapLogging()
+    let endpoint: Endpoint
+    do {
+      endpoint = try global.resolver.resolve()
+    } catch {
+      FileHandleStream.standardError.write("docker-preflight: \(error)\n")
+      throw ExitCode(ExitStatus.usage)
+    }
+    let report = await Diagnoser(endpoint: endpoint, timeout: timeout.duration).diagnose()
+    if json {
+      var output = try JSONValueEncoder().encode(report).serialized()
+      output.append(UInt8(ascii: "\n"))
+      FileHandleStream.standardOutput.write(String(decoding: output, as: UTF8.self))
+    } else {
+      FileHandleStream.standardOutput.write(ReportRenderer().render(report))
+    }
+    if !report.healthy { throw ExitCode(ExitStatus.unhealthy) }
+  }
+}
+
+/// A duration written as `90s`, `500ms`, `2m` or a bare number of seconds.
+struct TimeoutValue: ExpressibleByArgument, Sendable {
+  var duration: Duration
+
+  init(duration: Duration) { self.duration = duration }
+
+  init?(argument: String) {
+    guard let duration = Self.parse(argument) else { return nil }
+    self.duration = duration
+  }
+
+  static func parse(_ text: String) -> Duration? {
+    let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+    for (suffix, factor) in units where text.hasSuffix(suffix) {
+      guard let value = Double(text.dropLast(suffix.count)), value >= 0, value.isFinite else { return nil }
+      return .milliseconds(Int64(value * Double(factor)))
+    }
+    guard let seconds = Double(text), seconds >= 0, seconds.isFinite else { return nil }
+    return .milliseconds(Int64(seconds * 1000))
+  }
+}

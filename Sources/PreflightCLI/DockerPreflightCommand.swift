@@ -1,0 +1,83 @@
+import ArgumentParser
+import Preflight
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The root command: `docker-preflight <subcommand>`.
+public struct DockerPreflightCommand: AsyncParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "docker-preflight",
+    abstract: "Diagnose a container engine, heal it, and wait until it is ready.",
+    discussion: """
+      Finds the engine the docker CLI would use (--context, --host, DOCKER_HOST, DOCKER_CONTEXT, the current \
+      context, the default socket) and reports what stands between you and a working `docker`.
+
+      Exit codes: 0 healthy/ready, 1 unhealthy or gave up, 2 usage or configuration error, 130 interrupted.
+      """,
+    version: "\(PreflightVersion.name) \(PreflightVersion.version)",
+    subcommands: [CheckCommand.self, ServeCommand.self]
+  )
+
+  public init() {}
+
+  /// Runs the command line; exit statuses follow the table in `--help`, not ArgumentParser's defaults
+  /// (a usage error is 2, as for the docker CLI, not 64).
+  public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
+    do {
+      var command = try parseAsRoot(arguments)
+      if var asyncCommand = command as? any AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        try command.run()
+      }
+      terminate(0)
+    } catch {
+      let status = exitCode(for: error)
+      if status == .success {
+        print(fullMessage(for: error))
+        terminate(0)
+      }
+      let message = fullMessage(for: error)
+      if !message.isEmpty { FileHandleStream.standardError.write(message + "\n") }
+      if let code = error as? ExitCode { terminate(code.rawValue) }
+      terminate(ExitStatus.usage)
+    }
+  }
+}
+
+/// Exit statuses that scripts can branch on.
+enum ExitStatus {
+  static let healthy: Int32 = 0
+  static let unhealthy: Int32 = 1
+  static let usage: Int32 = 2
+  static let interrupted: Int32 = 130
+}
+
+/// Writes to a file descriptor without Foundation.
+struct FileHandleStream: TextOutputStream {
+  let descriptor: Int32
+  static let standardError = FileHandleStream(descriptor: 2)
+  static let standardOutput = FileHandleStream(descriptor: 1)
+
+  func write(_ string: String) {
+    var string = string
+    string.withUTF8 { buffer in
+      var offset = 0
+      while offset < buffer.count {
+        let written = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+        if written <= 0 { return }
+        offset += written
+      }
+    }
+  }
+}
+
+/// The C library's `exit`, which `ParsableCommand.exit(withError:)` hides inside command types.
+func terminate(_ status: Int32) -> Never { exit(status) }
+
+/// The C library's `write`, which `TextOutputStream.write(_:)` hides inside stream types.
+func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(descriptor, bytes, count) }

@@ -1,0 +1,68 @@
+import ArgumentParser
+import EngineKit
+import Logging
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The flags every subcommand shares, named as the docker CLI names them.
+struct GlobalOptions: ParsableArguments {
+  @Option(name: [.customShort("H"), .long], help: "Engine address (unix://, tcp://, ssh://, npipe://), as docker -H.")
+  var host: String?
+
+  @Option(help: "Docker context to use, as docker --context.")
+  var context: String?
+
+  @Option(name: .customLong("config"), help: "Docker client configuration directory (default: $DOCKER_CONFIG or ~/.docker).")
+  var configDirectory: String?
+
+  @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
+  var logLevel: Logger.Level = .warning
+
+  /// The process environment, with `--config` applied as `DOCKER_CONFIG`.
+  var environment: [String: String] {
+    var environment = ProcessEnvironment.current
+    if let configDirectory { environment["DOCKER_CONFIG"] = configDirectory }
+    return environment
+  }
+
+  var resolver: EndpointResolver {
+    EndpointResolver(hostFlag: host, contextFlag: context, environment: environment)
+  }
+
+  func bootstrapLogging() {
+    let level = logLevel
+    LoggingSystem.bootstrap { label in
+      var handler = StreamLogHandler.standardError(label: label)
+      handler.logLevel = level
+      return handler
+    }
+  }
+
+  func makeLogger() -> Logger {
+    var logger = Logger(label: "docker-preflight")
+    logger.logLevel = logLevel
+    return logger
+  }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// The environment of this process, read once.
+enum ProcessEnvironment {
+  static var current: [String: String] {
+    var result: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+      let text = String(cString: entry)
+      if let equals = text.firstIndex(of: "=") {
+        result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+      }
+      pointer += 1
+    }
+    return result
+  }
+}

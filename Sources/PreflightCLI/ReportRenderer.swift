@@ -1,0 +1,44 @@
+import Preflight
+
+/// Renders a ``HealthReport`` for people.
+struct ReportRenderer {
+  func render(_ report: HealthReport) -> String {
+    var lines: [String] = []
+    let mark = report.healthy ? "✔" : "✘"
+    let headline =
+      switch report.status {
+      case .ready: "engine ready"
+      case .degraded: "engine degraded"
+      case .starting: "engine starting"
+      case .unreachable: "engine unreachable"
+      }
+    lines.append("\(mark) \(headline) at \(report.endpoint.host) (\(report.endpoint.source))")
+    if let engine = report.engine {
+      let platform = [engine.os, engine.arch].compactMap { $0 }.joined(separator: "/")
+      lines.append("  \(engine.product) \(engine.version), API \(engine.apiVersion)\(platform.isEmpty ? "" : ", \(platform)")")
+    }
+    for check in report.checks {
+      let symbol =
+        switch check.status {
+        case .pass: "✔"
+        case .warn: "!"
+        case .fail: "✘"
+        case .skip: "-"
+        }
+      let id = check.id.padding(toLength: 14)
+      lines.append("  \(symbol) \(id) \(check.summary)")
+    }
+    for issue in report.issues {
+      lines.append("")
+      lines.append("\(issue.code): \(issue.message)")
+      lines.append("  → \(issue.recommendation)")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+}
+
+extension String {
+  func padding(toLength length: Int) -> String {
+    count >= length ? self : self + String(repeating: " ", count: length - count)
+  }
+}

@@ -1,0 +1,49 @@
+import EngineKit
+import JSON
+import JSONRPC
+import Preflight
+
+/// Maps the protocol's methods (protocol/README.md) onto the `Preflight` domain.
+public struct PreflightServer: Sendable {
+  /// How endpoints are found when a request does not name one: the server's own flags and environment.
+  public var resolver: EndpointResolver
+
+  public init(resolver: EndpointResolver) {
+    self.resolver = resolver
+  }
+
+  public var methods: MethodTable {
+    var table = MethodTable()
+    table.request("diagnose", params: DiagnoseParams.self) { params, context in
+      try await diagnose(params, context)
+    }
+    let advertised = table.requestMethods
+    table.immediateRequest("initialize") { _ in
+      try JSONValueEncoder().encode(InitializeResult(methods: advertised))
+    }
+    table.notification("initialized") { _ in }
+    return table
+  }
+
+  /// Resolves the endpoint a request means: its own `host`, or the server's configuration.
+  func endpoint(host: String?) throws(ResponseError) -> Endpoint {
+    do {
+      if let host { return try Endpoint(parsing: host, source: .flag) }
+      return try resolver.resolve()
+    } catch {
+      if host != nil { throw .invalidParams(error.description) }
+      throw ServerError.configuration(error.description)
+    }
+  }
+}
+
+/// Domain error codes, in the range JSON-RPC leaves to applications (protocol/README.md lists them).
+enum ServerError {
+  static let engineUnreachableCode = -32001
+  static let configurationCode = -32002
+  static let healNotPermittedCode = -32010
+
+  static func configuration(_ message: String) -> ResponseError {
+    ResponseError(code: configurationCode, message: message)
+  }
+}

@@ -1,0 +1,210 @@
+import Dispatch
+import Foundation
+import JSONRPC
+
+/// A child process a test started: stdin and stdout are pipes, stderr goes to a file.
+///
+/// Spawned with `posix_spawn`, with the signal mask cleared and every signal at its default, so that SIGTERM
+/// reaches it (Foundation's `Process` passes on the blocked mask of the thread that spawns). Its exit is awaited
+/// with a blocking `waitpid` on a dispatch thread, never by polling. A test ends only the processes it started,
+/// by pid.
+public final class ChildProcess: @unchecked Sendable {
+  public let pid: pid_t
+  public let standardErrorPath: String
+  private let inputDescriptor: Int32
+  private let outputDescriptor: Int32
+  private let exit = ExitBox()
+  private let inputLock = NSLock()
+  private var inputClosed = false
+
+  /// Starts `executable` with `arguments`. `environment` replaces the inherited one when given.
+  public init(
+    executable: String, arguments: [String], environment: [String: String]? = nil,
+    standardErrorPath: String? = nil
+  ) throws {
+    let errorPath = standardErrorPath ?? TemporaryDirectory.makePath(prefix: "stderr")
+    self.standardErrorPath = errorPath
+    // Pipes are made and marked close-on-exec under one lock with the spawn, so that a child spawned by a test
+    // running in parallel cannot inherit this child's pipe ends (its stdout would then never reach end of file).
+    Self.spawnLock.lock()
+    defer { Self.spawnLock.unlock() }
+    var input: [Int32] = [0, 0]
+    var output: [Int32] = [0, 0]
+    guard pipe(&input) == 0, pipe(&output) == 0 else {
+      throw FixtureError("pipe failed: \(String(cString: strerror(errno)))")
+    }
+    for descriptor in input + output { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+    posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+    posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o644)
+
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    var allSignals = sigset_t()
+    sigfillset(&allSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    posix_spawnattr_setsigdefault(&attributes, &allSignals)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let environmentList = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") }
+    let envp = environmentList + [nil]
+    defer {
+      argv.forEach { free($0) }
+      environmentList.forEach { free($0) }
+    }
+    var spawned: pid_t = 0
+    let result = posix_spawn(&spawned, executable, &actions, &attributes, argv, envp)
+    close(input[0])
+    close(output[1])
+    guard result == 0 else {
+      close(input[1])
+      close(output[0])
+      throw FixtureError("cannot start \(executable): \(String(cString: strerror(result)))")
+    }
+    let pid = spawned
+    self.pid = pid
+    inputDescriptor = input[1]
+    outputDescriptor = output[0]
+    let exit = self.exit
+    // A queue of its own: blocking in `waitpid` on the shared global queue would starve its few threads.
+    DispatchQueue(label: "waitpid.\(pid)").async {
+      var status: Int32 = 0
+      while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+      // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
+      let signal = status & 0x7f
+      exit.set(signal == 0 ? (status >> 8) & 0xff : 128 + signal)
+    }
+  }
+
+  private static let spawnLock = NSLock()
+
+  deinit {
+    closeInputQuietly()
+    close(outputDescriptor)
+  }
+
+  /// The child's stdout, read in chunks as they arrive; read it from one place only.
+  public var output: FileDescriptorInput { FileDescriptorInput(descriptor: outputDescriptor) }
+
+  public func write(_ bytes: [UInt8]) throws {
+    try bytes.withUnsafeBytes { raw in
+      var offset = 0
+      while offset < raw.count {
+        let written = Foundation.write(inputDescriptor, raw.baseAddress! + offset, raw.count - offset)
+        if written < 0 && errno == EINTR { continue }
+        guard written > 0 else { throw FixtureError("write to child failed: \(String(cString: strerror(errno)))") }
+        offset += written
+      }
+    }
+  }
+
+  public func write(_ text: String) throws { try write(Array(text.utf8)) }
+
+  /// Closes the child's stdin: end of input.
+  public func closeInput() throws { closeInputQuietly() }
+
+  private func closeInputQuietly() {
+    inputLock.withLock {
+      guard !inputClosed else { return }
+      inputClosed = true
+      close(inputDescriptor)
+    }
+  }
+
+  public var isRunning: Bool { exit.current == nil }
+
+  public func signal(_ signal: Int32) { if isRunning { kill(pid, signal) } }
+
+  /// The exit status (or 128 + signal number when killed by a signal), once the child has exited.
+  public var exitStatus: Int32 {
+    get async { await exit.value }
+  }
+
+  /// The exit status, or `nil` if the child is still running after `timeout`.
+  public func exitStatus(within timeout: Duration) async -> Int32? {
+    if let status = exit.current { return status }
+    return await withTaskGroup(of: Int32?.self) { group in
+      group.addTask { await self.exitStatus }
+      group.addTask {
+        try? await Task.sleep(for: timeout)
+        return nil
+      }
+      let first = await group.next()!
+      group.cancelAll()
+      if first == nil { exit.abandonWaiters() }
+      return first
+    }
+  }
+
+  /// What the child wrote to stderr so far.
+  public var standardError: String {
+    (try? String(contentsOfFile: standardErrorPath, encoding: .utf8)) ?? ""
+  }
+
+  /// Ends the child if it still runs: SIGTERM, then SIGKILL after `grace`.
+  public func terminate(grace: Duration = .seconds(10)) async {
+    guard isRunning else { return }
+    signal(SIGTERM)
+    if await exitStatus(within: grace) == nil {
+      signal(SIGKILL)
+      _ = await exitStatus
+    }
+  }
+}
+
+/// The exit status, delivered once to any number of waiters.
+final class ExitBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private var status: Int32?
+  private var waiters: [UUID: CheckedContinuation<Int32?, Never>] = [:]
+
+  func set(_ value: Int32) {
+    let waiting = lock.withLock {
+      status = value
+      defer { waiters.removeAll() }
+      return Array(waiters.values)
+    }
+    for waiter in waiting { waiter.resume(returning: value) }
+  }
+
+  var current: Int32? { lock.withLock { status } }
+
+  var value: Int32 {
+    get async {
+      while true {
+        if let value = await next() { return value }
+        if Task.isCancelled, let status = current { return status }
+        if Task.isCancelled { return -1 }
+      }
+    }
+  }
+
+  /// Waits for the status; `nil` when the wait was abandoned (a timed-out waiter).
+  private func next() async -> Int32? {
+    await withCheckedContinuation { continuation in
+      let ready: Int32?? = lock.withLock {
+        if let status { return .some(status) }
+        waiters[UUID()] = continuation
+        return .none
+      }
+      if case .some(let status) = ready { continuation.resume(returning: status) }
+    }
+  }
+
+  /// Wakes waiters whose task gave up (their continuation must still be resumed once).
+  func abandonWaiters() {
+    let waiting = lock.withLock {
+      defer { waiters.removeAll() }
+      return Array(waiters.values)
+    }
+    for waiter in waiting { waiter.resume(returning: nil) }
+  }
+}

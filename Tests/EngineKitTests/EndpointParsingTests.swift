@@ -1,0 +1,46 @@
+import EngineKit
+import Testing
+
+@Suite("Endpoint addresses, as the docker CLI writes them")
+struct EndpointParsingTests {
+  @Test(
+    "addresses parse into transports",
+    arguments: [
+      ("unix:///var/run/docker.sock", Transport.unix(path: "/var/run/docker.sock")),
+      ("/run/user/1000/docker.sock", .unix(path: "/run/user/1000/docker.sock")),
+      ("tcp://127.0.0.1:2376", .tcp(host: "127.0.0.1", port: 2376)),
+      ("tcp://docker.example", .tcp(host: "docker.example", port: 2375)),
+      ("tcp://[::1]:2375", .tcp(host: "::1", port: 2375)),
+      ("ssh://me@build.example:2222", .ssh(user: "me", host: "build.example", port: 2222)),
+      ("ssh://build.example", .ssh(user: nil, host: "build.example", port: nil)),
+      ("npipe:////./pipe/dockerDesktopLinuxEngine", .namedPipe(path: "//./pipe/dockerDesktopLinuxEngine")),
+    ])
+  func parses(host: String, transport: Transport) throws {
+    #expect(try Transport(parsing: host) == transport)
+  }
+
+  @Test(
+    "bad addresses are refused with the reason",
+    arguments: [
+      ("docker.sock", "no scheme"), ("foo://x", "not one the docker CLI supports"), ("tcp://:2375", "host name is empty"),
+      ("tcp://h:99999", "not a port number"), ("tcp://h:abc", "not a port number"), ("unix://", "socket path is empty"),
+    ])
+  func refuses(host: String, reason: String) {
+    #expect {
+      try Transport(parsing: host)
+    } throws: { error in
+      guard case EndpointError.invalidHost(let named, let message) = error else { return false }
+      return named == host && message.contains(reason)
+    }
+  }
+
+  @Test("the resolver prefers -H to DOCKER_HOST, and DOCKER_HOST to the default")
+  func precedence() throws {
+    let environment = ["DOCKER_HOST": "unix:///env.sock"]
+    #expect(try EndpointResolver(hostFlag: "unix:///flag.sock", environment: environment).resolve().source == .flag)
+    let fromEnvironment = try EndpointResolver(environment: environment).resolve()
+    #expect(fromEnvironment.source == .environment)
+    #expect(fromEnvironment.transport == .unix(path: "/env.sock"))
+    #expect(try EndpointResolver(environment: [:]).resolve() == EndpointResolver.platformDefault)
+  }
+}

@@ -1,0 +1,231 @@
+import JSON
+import JSONRPC
+import Testing
+
+@Suite("JSON-RPC connection: dispatch, errors, batches, cancellation, lifecycle")
+struct ConnectionTests {
+  func response(_ messages: [JSONValue], id: JSONValue) -> JSONValue? {
+    messages.first { $0["id"] == id && $0["method"] == nil }
+  }
+
+  @Test(
+    "errors carry the right code",
+    arguments: [
+      (#"{"jsonrpc":"2.0","id":1,"method":"nope"}"#, -32601),
+      (#"{"jsonrpc":"2.0","id":1,"method":"fail"}"#, -32001),
+      (#"{"jsonrpc":"2.0","id":1,"method":"boom"}"#, -32603),
+      (#"{"jsonrpc":"2.0","id":1,"method":"typed","params":{"count":"x"}}"#, -32602),
+      (#"{"jsonrpc":"2.0","id":1,"method":"typed"}"#, -32602),
+      (#"{"jsonrpc":"2.0","id":1,"method":"echo","params":3}"#, -32600),
+      (#"{"jsonrpc":"1.0","id":1,"method":"echo"}"#, -32600),
+      (#"{"jsonrpc":"2.0","id":1,"method":"initialized"}"#, -32601),
+    ])
+  func errorCodes(line: String, code: Int) async throws {
+    let (_, messages) = await ConnectionHarness.transcript([line])
+    #expect(messages.count == 1)
+    #expect(messages.first?["error"]?["code"]?.intValue == Int64(code))
+    #expect(messages.first?["id"] == 1)
+  }
+
+  @Test("invalid params name the field")
+  func invalidParamsMessage() async {
+    let (_, messages) = await ConnectionHarness.transcript([#"{"jsonrpc":"2.0","id":1,"method":"typed","params":{"count":"x"}}"#])
+    #expect(messages.first?["error"]?["message"]?.stringValue == "invalid params for typed: count: expected an integer, found string")
+  }
+
+  @Test("a domain error keeps its data")
+  func domainErrorData() async {
+    let (_, messages) = await ConnectionHarness.transcript([#"{"jsonrpc":"2.0","id":1,"method":"fail"}"#])
+    #expect(messages.first?["error"]?["data"] == ["why": "test"])
+  }
+
+  @Test("parse errors answer with id null and the server carries on")
+  func parseError() async {
+    let (_, messages) = await ConnectionHarness.transcript([#"{"jsonrpc":"2.0","id":1,"#, #"{"jsonrpc":"2.0","id":2,"method":"echo"}"#])
+    #expect(messages.count == 2)
+    #expect(messages[0]["error"]?["code"] == -32700)
+    #expect(messages[0]["id"] == .null)
+    #expect(response(messages, id: 2)?["result"] == .null)
+  }
+
+  @Test("ids may be numbers, strings or null, and come back unchanged", arguments: [#"7"#, #""seven""#, #"null"#, #"-9223372036854775808"#])
+  func ids(id: String) async throws {
+    let (_, messages) = await ConnectionHarness.transcript([#"{"jsonrpc":"2.0","id":\#(id),"method":"echo","params":[1]}"#])
+    #expect(messages.first?["id"] == (try JSONValue.parse(id)))
+    #expect(messages.first?["result"] == [1])
+  }
+
+  @Test("notifications are never answered, not even unknown or failing ones")
+  func notifications() async {
+    let (_, messages) = await ConnectionHarness.transcript([
+      #"{"jsonrpc":"2.0","method":"echo"}"#, #"{"jsonrpc":"2.0","method":"nope"}"#,
+      #"{"jsonrpc":"2.0","method":"fail","params":{}}"#, #"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":99}}"#,
+    ])
+    #expect(messages.isEmpty)
+  }
+
+  @Test("an empty batch is one invalid request with id null")
+  func emptyBatch() async {
+    let (_, messages) = await ConnectionHarness.transcript(["[]"])
+    #expect(messages.count == 1)
+    #expect(messages.first?["error"]?["code"] == -32600)
+    #expect(messages.first?["id"] == .null)
+  }
+
+  @Test("a batch of notifications gets no reply")
+  func notificationBatch() async {
+    let (_, messages) = await ConnectionHarness.transcript([#"[{"jsonrpc":"2.0","method":"echo"},{"jsonrpc":"2.0","method":"x"}]"#])
+    #expect(messages.isEmpty)
+  }
+
+  @Test("a mixed batch is answered member by member, in one array, in order")
+  func mixedBatch() async {
+    let batch = #"[{"jsonrpc":"2.0","id":1,"method":"echo","params":["a"]},1,{"jsonrpc":"2.0","method":"echo"},"#
+      + #"{"jsonrpc":"2.0","id":2,"method":"nope"},{"foo":"boo"},{"jsonrpc":"2.0","id":3,"method":"sleep","params":{"ms":20}}]"#
+    let (_, messages) = await ConnectionHarness.transcript([batch])
+    #expect(messages.count == 1)
+    let responses = messages.first?.arrayValue ?? []
+    #expect(responses.count == 5)
+    #expect(responses.map { $0["id"] } == [1, .null, 2, .null, 3])
+    #expect(responses[0]["result"] == ["a"])
+    #expect(responses[1]["error"]?["code"] == -32600)
+    #expect(responses[2]["error"]?["code"] == -32601)
+    #expect(responses[4]["result"] == "slept")
+  }
+
+  @Test("requests run concurrently: a quick one answers while a slow one is in flight")
+  func concurrency() async {
+    let harness = ConnectionHarness(methods: .testMethods)
+    let run = harness.start()
+    harness.send(#"{"jsonrpc":"2.0","id":1,"method":"sleep","params":{"ms":60000}}"#)
+    harness.send(#"{"jsonrpc":"2.0","id":2,"method":"echo","params":["quick"]}"#)
+    let first = await harness.output.waitFor(1)
+    #expect(first.first?["id"] == 2)
+    harness.send(#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":1}}"#)
+    let both = await harness.output.waitFor(2)
+    #expect(both.last?["id"] == 1)
+    #expect(both.last?["error"]?["code"] == -32800)
+    harness.feed.finish()
+    #expect(await run.value == .endOfInput)
+  }
+
+  @Test("a cancelled request answers -32800 promptly")
+  func cancellationLatency() async {
+    let harness = ConnectionHarness(methods: .testMethods)
+    let run = harness.start()
+    harness.send(#"{"jsonrpc":"2.0","id":"slow","method":"sleep","params":{"ms":60000}}"#)
+    let clock = ContinuousClock()
+    let start = clock.now
+    harness.send(#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":"slow"}}"#)
+    let messages = await harness.output.waitFor(1)
+    #expect(clock.now - start < .seconds(5))
+    #expect(messages.first?["error"]?["code"] == -32800)
+    harness.feed.finish()
+    _ = await run.value
+  }
+
+  @Test("a request id still in flight cannot be reused")
+  func duplicateID() async {
+    let harness = ConnectionHarness(methods: .testMethods)
+    let run = harness.start()
+    harness.send(#"{"jsonrpc":"2.0","id":1,"method":"sleep","params":{"ms":200}}"#)
+    harness.send(#"{"jsonrpc":"2.0","id":1,"method":"echo"}"#)
+    let messages = await harness.output.waitFor(2)
+    #expect(messages[0]["error"]?["code"] == -32600)
+    #expect(messages[1]["result"] == "slept")
+    harness.feed.finish()
+    _ = await run.value
+  }
+
+  @Test("end of input lets requests in flight finish and answer")
+  func endOfInputDrains() async {
+    let (ending, messages) = await ConnectionHarness.transcript([#"{"jsonrpc":"2.0","id":1,"method":"sleep","params":{"ms":50}}"#])
+    #expect(ending == .endOfInput)
+    #expect(ending.exitStatus == 0)
+    #expect(messages.first?["result"] == "slept")
+  }
+
+  @Test("progress notifications come in order, before the response")
+  func progress() async {
+    let (_, messages) = await ConnectionHarness.transcript([
+      #"{"jsonrpc":"2.0","id":1,"method":"progress","params":{"workDoneToken":"t1"}}"#
+    ])
+    #expect(messages.map { $0["params"]?["value"]?["kind"] ?? $0["result"] } == ["begin", "report", "end", "ok"])
+    #expect(messages.prefix(3).allSatisfy { $0["method"] == "$/progress" && $0["params"]?["token"] == "t1" })
+  }
+
+  @Test("no progress without a workDoneToken")
+  func noProgress() async {
+    let (_, messages) = await ConnectionHarness.transcript([#"{"jsonrpc":"2.0","id":1,"method":"progress"}"#])
+    #expect(messages.count == 1)
+  }
+
+  @Test(
+    "lifecycle: exit status and requests after shutdown",
+    arguments: [
+      ([#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#, #"{"jsonrpc":"2.0","method":"exit"}"#], 0),
+      ([#"{"jsonrpc":"2.0","method":"exit"}"#], 1),
+      ([#"{"jsonrpc":"2.0","id":1,"method":"shutdown","params":null}"#, #"{"jsonrpc":"2.0","method":"exit","params":null}"#], 0),
+    ])
+  func exitStatus(lines: [String], status: Int) async {
+    let (ending, _) = await ConnectionHarness.transcript(lines + [#"{"jsonrpc":"2.0","id":9,"method":"echo"}"#])
+    #expect(ending.exitStatus == Int32(status))
+  }
+
+  @Test("after shutdown, requests get -32600 and shutdown itself answers null")
+  func afterShutdown() async {
+    let (_, messages) = await ConnectionHarness.transcript([
+      #"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#, #"{"jsonrpc":"2.0","id":2,"method":"echo"}"#,
+    ])
+    #expect(response(messages, id: 1)?["result"] == .null)
+    #expect(response(messages, id: 2)?["error"]?["code"] == -32600)
+  }
+
+  @Test("initialize may be sent once")
+  func initializeOnce() async {
+    let (_, messages) = await ConnectionHarness.transcript([
+      #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#,
+      #"{"jsonrpc":"2.0","id":2,"method":"initialize","params":{}}"#,
+    ])
+    #expect(response(messages, id: 1)?["result"] != nil)
+    #expect(response(messages, id: 2)?["error"]?["code"] == -32600)
+  }
+
+  @Test("a message over the size limit is refused and the next one served")
+  func oversized() async {
+    let big = #"{"jsonrpc":"2.0","id":1,"method":"echo","params":[""# + String(repeating: "x", count: 5000) + #""]}"#
+    let (_, messages) = await ConnectionHarness.transcript([big, #"{"jsonrpc":"2.0","id":2,"method":"echo"}"#])
+    #expect(messages.count == 2)
+    #expect(messages[0]["error"]?["code"] == -32600)
+    #expect(messages[0]["error"]?["data"]?["limit"] == 4096)
+    #expect(messages[1]["id"] == 2)
+  }
+
+  @Test("a response to an id the server never sent is ignored")
+  func strayResponse() async {
+    let (_, messages) = await ConnectionHarness.transcript([
+      #"{"jsonrpc":"2.0","id":77,"result":{}}"#, #"{"jsonrpc":"2.0","id":1,"method":"echo"}"#,
+    ])
+    #expect(messages.count == 1)
+    #expect(messages.first?["id"] == 1)
+  }
+
+  @Test("server-to-client requests are answered by the client's responses")
+  func serverToClientRequest() async throws {
+    var table = MethodTable()
+    table.request("ask") { context in
+      try await context.client.request("window/showMessageRequest", params: ["message": "ok?"])
+    }
+    let harness = ConnectionHarness(methods: table)
+    let run = harness.start()
+    harness.send(#"{"jsonrpc":"2.0","id":"q","method":"ask"}"#)
+    let request = await harness.output.waitFor(1)[0]
+    #expect(request["method"] == "window/showMessageRequest")
+    let id = try #require(request["id"])
+    harness.send(#"{"jsonrpc":"2.0","id":\#(id.description),"result":{"title":"Yes"}}"#)
+    let messages = await harness.output.waitFor(2)
+    #expect(messages[1]["result"] == ["title": "Yes"])
+    harness.feed.finish()
+    _ = await run.value
+  }
+}

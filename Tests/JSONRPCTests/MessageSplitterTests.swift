@@ -1,0 +1,130 @@
+import JSONRPC
+import Testing
+
+@Suite("Framing: splitting a byte stream into messages")
+struct MessageSplitterTests {
+  /// Feeds `input` in chunks of `chunkSize` bytes and collects every event, then the end-of-input event.
+  func events(_ input: String, chunkSize: Int = .max, limit: Int = 1024) -> [MessageSplitter.Event] {
+    var splitter = MessageSplitter(maxMessageBytes: limit)
+    var events: [MessageSplitter.Event] = []
+    let bytes = Array(input.utf8)
+    var offset = 0
+    while offset < bytes.count {
+      let end = min(bytes.count, offset + chunkSize)
+      splitter.append(bytes[offset..<end])
+      offset = end
+      while let event = splitter.next() { events.append(event) }
+    }
+    if let event = splitter.finish() { events.append(event) }
+    return events
+  }
+
+  func messages(_ texts: String...) -> [MessageSplitter.Event] { texts.map { .message(Array($0.utf8)) } }
+
+  @Test("Content-Length messages survive any split of the reads", arguments: [1, 2, 3, 7, 16, 1000])
+  func lspSplitReads(chunkSize: Int) {
+    let input = "Content-Length: 7\r\n\r\n{\"a\":1}Content-Length: 2\r\n\r\n[]"
+    #expect(events(input, chunkSize: chunkSize) == messages(#"{"a":1}"#, "[]"))
+    #expect(framing(of: input) == .contentLength)
+  }
+
+  @Test("newline-delimited messages survive any split of the reads", arguments: [1, 2, 5, 1000])
+  func ndjsonSplitReads(chunkSize: Int) {
+    let input = "{\"a\":1}\n\r\n[2]\r\n  \n{\"b\":\"x\\ny\"}"
+    #expect(events(input, chunkSize: chunkSize) == messages(#"{"a":1}"#, "[2]", #"{"b":"x\ny"}"#))
+    #expect(framing(of: input) == .newlineDelimited)
+  }
+
+  @Test(
+    "headers: any case, any order, optional Content-Type, LF-only line ends",
+    arguments: [
+      "content-length: 2\r\n\r\n{}",
+      "CONTENT-LENGTH:2\r\n\r\n{}",
+      "Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: 2\r\n\r\n{}",
+      "Content-Length: 2\r\nContent-Type: application/json\r\nX-Other: 1\r\n\r\n{}",
+      "Content-Length: 2\n\n{}",
+      "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+    ])
+  func headerVariants(input: String) {
+    #expect(events(input) == messages("{}"))
+  }
+
+  @Test(
+    "bad headers are reported and the next message still arrives",
+    arguments: [
+      ("Content-Length: abc\r\n\r\n{}", "not a non-negative integer"),
+      ("Content-Length: -5\r\n\r\n{}", "not a non-negative integer"),
+      ("Content-Length: 99999999999999999999999\r\n\r\n{}", "not a non-negative integer"),
+      ("Content-Type: x\r\n\r\n{}", "no Content-Length"),
+      ("Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", "disagree"),
+      ("Content-Length: 2\r\nbroken line\r\n\r\n{}", "no colon"),
+    ])
+  func badHeaders(input: String, reason: String) {
+    let result = events(input + "Content-Length: 4\r\n\r\n[12]")
+    #expect(result.count == 2)
+    guard case .malformedHeader(let message)? = result.first else {
+      Issue.record("expected a malformed header, got \(result)")
+      return
+    }
+    #expect(message.contains(reason))
+    #expect(result.last == .message(Array("[12]".utf8)))
+  }
+
+  @Test("an oversized Content-Length body is skipped without being buffered, then framing resumes")
+  func oversizedLSP() {
+    let body = String(repeating: "x", count: 5000)
+    let result = events("Content-Length: 5000\r\n\r\n\(body)Content-Length: 2\r\n\r\n{}", chunkSize: 100, limit: 1000)
+    #expect(result == [.oversized(size: 5000, limit: 1000)] + messages("{}"))
+  }
+
+  @Test("a huge announced length is refused at once")
+  func hugeAnnouncedLength() {
+    var splitter = MessageSplitter(maxMessageBytes: 1000)
+    splitter.append(Array("Content-Length: 100000000\r\n\r\n".utf8))
+    #expect(splitter.next() == .oversized(size: 100_000_000, limit: 1000))
+  }
+
+  @Test("an oversized line is skipped up to its newline, then framing resumes")
+  func oversizedLine() {
+    let line = "[" + String(repeating: "1,", count: 1000) + "1]"
+    let result = events("\(line)\n[2]\n", chunkSize: 64, limit: 100)
+    #expect(result.count == 2)
+    guard case .oversized(let size, 100)? = result.first else {
+      Issue.record("expected oversized, got \(result)")
+      return
+    }
+    // The size is what had arrived when the limit was passed: the line's end is not waited for.
+    #expect(size > 100 && size < line.utf8.count)
+    #expect(result.last == .message(Array("[2]".utf8)))
+  }
+
+  @Test("input that ends mid-message is reported as truncated")
+  func truncated() {
+    guard case .truncated? = events("Content-Length: 10\r\n\r\n{\"a\"").last else {
+      Issue.record("expected truncation")
+      return
+    }
+    guard case .truncated? = events("Content-Length: 10\r\n").last else {
+      Issue.record("expected truncation in headers")
+      return
+    }
+  }
+
+  @Test("a last JSON line without newline is still a message")
+  func lastLineWithoutNewline() {
+    #expect(events("{\"a\":1}\n{\"b\":2}") == messages(#"{"a":1}"#, #"{"b":2}"#))
+  }
+
+  @Test("a first line that is neither JSON nor a header is taken as a (bad) JSON line")
+  func garbageFirstLine() {
+    #expect(events("hello world\n{}\n") == messages("hello world", "{}"))
+    #expect(framing(of: "hello world\n") == .newlineDelimited)
+  }
+
+  func framing(of input: String) -> Framing? {
+    var splitter = MessageSplitter(maxMessageBytes: 1024)
+    splitter.append(Array(input.utf8))
+    _ = splitter.next()
+    return splitter.framing
+  }
+}
