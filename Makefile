@@ -9,9 +9,18 @@ PREFIX       ?= /usr/local
 BINARY_NAME  := docker-preflight
 RELEASE_FLAGS := -c release --static-swift-stdlib
 # System packages the build and the tests use (Debian names).
-APT_PACKAGES := pkg-config libjansson-dev libssl-dev curl docker.io busybox-static
+# One per line, so that additions merge cleanly.
+APT_PACKAGES := \
+  pkg-config \
+  libjansson-dev \
+  libssl-dev \
+  curl \
+  docker.io \
+  busybox-static \
+
 # Python packages the protocol and client tests use.
-PIP_PACKAGES :=
+PIP_PACKAGES := \
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
 .PHONY: run test bench install deps build release clean

@@ -5,60 +5,61 @@ import EngineKit
 /// An engine that cannot be reached is a finding, not a failure: the report says why and what to do.
 public struct Diagnoser: Sendable {
   public var endpoint: Endpoint
-  public var timeout: Duration
+  public var options: DiagnoseOptions
+  public var checks: [any DiagnosticCheck]
 
-  public init(endpoint: Endpoint, timeout: Duration = .seconds(2)) {
+  public init(endpoint: Endpoint, options: DiagnoseOptions = DiagnoseOptions(), checks: [any DiagnosticCheck]? = nil) {
     self.endpoint = endpoint
-    self.timeout = timeout
+    self.options = options
+    self.checks = checks ?? Self.standardChecks
+  }
+
+  /// Every check, in the order they run: later checks rely on what earlier ones found.
+  public static var standardChecks: [any DiagnosticCheck] {
+    [
+      EndpointCheck(),
+      ConnectivityCheck(),
+    ]
   }
 
   public func diagnose() async -> HealthReport {
     let clock = ContinuousClock()
     let started = clock.now
-    var checks: [HealthReport.Check] = [
-      HealthReport.Check(
-        id: "endpoint", status: .pass, summary: "\(endpoint.host) (from \(endpoint.source))", durationMs: 0)
-    ]
+    var state = DiagnosisState(endpoint: endpoint, options: options)
+    var results: [HealthReport.Check] = []
     var issues: [HealthReport.Issue] = []
-    var engine: HealthReport.EngineInfo?
-    var status = HealthReport.Status.unreachable
-
-    let probeStarted = clock.now
-    do {
-      let (ping, version) = try await EngineClient(endpoint: endpoint, timeout: timeout).withSession { session in
-        (try await session.ping(), try await session.version())
-      }
-      let elapsed = (clock.now - probeStarted).milliseconds
-      checks.append(
-        .init(
-          id: "connectivity", status: .pass, summary: "answers _ping (API \(ping.apiVersion ?? "?"))",
-          durationMs: elapsed))
-      checks.append(
-        .init(
-          id: "version", status: .pass, summary: "\(version.product) \(version.version), API \(version.apiVersion)",
-          durationMs: 0))
-      engine = HealthReport.EngineInfo(
-        product: version.product, version: version.version, apiVersion: version.apiVersion,
-        minApiVersion: version.minAPIVersion, os: version.os, arch: version.arch)
-      status = .ready
-    } catch {
-      checks.append(
-        .init(id: "connectivity", status: .fail, summary: error.message, durationMs: (clock.now - probeStarted).milliseconds))
-      issues.append(.init(code: error.code, message: error.message, recommendation: error.recommendation))
-      if error.kind == .engineStarting { status = .starting }
+    for check in checks {
+      let checkStarted = clock.now
+      let result = await check.run(&state)
+      results.append(
+        HealthReport.Check(
+          id: check.id, status: result.status, summary: result.summary,
+          durationMs: (clock.now - checkStarted).milliseconds))
+      issues += result.issues
     }
 
+    let status: HealthReport.Status
+    if state.isReachable {
+      status = results.contains { $0.status == .fail } ? .degraded : .ready
+    } else {
+      status = state.connectionError?.kind == .engineStarting ? .starting : .unreachable
+    }
+    let engine = state.version.map { version in
+      HealthReport.EngineInfo(
+        product: version.product, version: version.version, apiVersion: version.apiVersion,
+        minApiVersion: version.minAPIVersion, os: version.os, arch: version.arch)
+    }
     return HealthReport(
       timestamp: currentTimestamp(),
       healthy: status == .ready,
       status: status,
       endpoint: .init(host: endpoint.host, source: endpoint.source.description, transport: endpoint.transportName),
       engine: engine,
-      provider: nil,
-      dockerDesktopRunning: nil,
-      daemonAccessible: engine != nil,
-      wsl2Status: nil,
-      checks: checks,
+      provider: state.provider,
+      dockerDesktopRunning: state.dockerDesktopRunning,
+      daemonAccessible: state.isReachable,
+      wsl2Status: state.wsl2Status,
+      checks: results,
       issues: issues,
       recommendations: issues.map(\.recommendation),
       durationMs: (clock.now - started).milliseconds)

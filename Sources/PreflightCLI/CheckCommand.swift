@@ -35,7 +35,7 @@ struct CheckCommand: AsyncParsableCommand {
       FileHandleStream.standardError.write("docker-preflight: \(error)\n")
       throw ExitCode(ExitStatus.usage)
     }
-    let report = await Diagnoser(endpoint: endpoint, timeout: timeout.duration).diagnose()
+    let report = await Diagnoser(endpoint: endpoint, options: DiagnoseOptions(timeout: timeout.duration)).diagnose()
     if json {
       var output = try JSONValueEncoder().encode(report).serialized()
       output.append(UInt8(ascii: "\n"))

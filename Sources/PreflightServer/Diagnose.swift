@@ -16,7 +16,7 @@ extension PreflightServer {
     let timeout = Duration.milliseconds(params.timeoutMs ?? 2000)
     let progress = context.progress
     await progress?.begin(title: "Diagnosing \(endpoint.host)")
-    let report = await Diagnoser(endpoint: endpoint, timeout: timeout).diagnose()
+    let report = await Diagnoser(endpoint: endpoint, options: DiagnoseOptions(timeout: timeout, deep: params.deep ?? false)).diagnose()
     await progress?.end(message: report.healthy ? "ready" : report.status.rawValue)
     return report
   }
