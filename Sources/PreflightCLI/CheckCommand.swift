@@ -28,13 +28,8 @@ struct CheckCommand: AsyncParsableCommand {
 
   func run() async throws {
     global.bootstrapLogging()
-    let endpoint: Endpoint
-    do {
-      endpoint = try global.resolver.resolve()
-    } catch {
-      FileHandleStream.standardError.write("docker-preflight: \(error)\n")
-      throw ExitCode(ExitStatus.usage)
-    }
+    _ = try global.loadConfiguration()
+    let endpoint = try global.resolveEndpoint()
     let report = await Diagnoser(endpoint: endpoint, options: DiagnoseOptions(timeout: timeout.duration)).diagnose()
     if json {
       var output = try JSONValueEncoder().encode(report).serialized()
@@ -58,13 +53,5 @@ struct TimeoutValue: ExpressibleByArgument, Sendable {
     self.duration = duration
   }
 
-  static func parse(_ text: String) -> Duration? {
-    let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
-    for (suffix, factor) in units where text.hasSuffix(suffix) {
-      guard let value = Double(text.dropLast(suffix.count)), value >= 0, value.isFinite else { return nil }
-      return .milliseconds(Int64(value * Double(factor)))
-    }
-    guard let seconds = Double(text), seconds >= 0, seconds.isFinite else { return nil }
-    return .milliseconds(Int64(seconds * 1000))
-  }
+  static func parse(_ text: String) -> Duration? { DurationText.parse(text) }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EngineKit
 import Logging
+import Preflight
 
 #if canImport(Glibc)
   import Glibc
@@ -31,6 +32,29 @@ struct GlobalOptions: ParsableArguments {
 
   var resolver: EndpointResolver {
     EndpointResolver(hostFlag: host, contextFlag: context, environment: environment)
+  }
+
+  /// The configuration (built-in defaults < the file < the environment); warnings go to stderr, and an unusable
+  /// value is a configuration error: exit 2.
+  func loadConfiguration() throws -> PreflightConfiguration {
+    do {
+      let configuration = try ConfigurationLoader(environment: environment).load()
+      for warning in configuration.warnings { FileHandleStream.standardError.write("docker-preflight: warning: \(warning)\n") }
+      return configuration
+    } catch {
+      FileHandleStream.standardError.write("docker-preflight: \(error)\n")
+      throw ExitCode(ExitStatus.usage)
+    }
+  }
+
+  /// The endpoint the docker CLI would use; an invalid host or context is a usage error: exit 2.
+  func resolveEndpoint() throws -> Endpoint {
+    do {
+      return try resolver.resolve()
+    } catch {
+      FileHandleStream.standardError.write("docker-preflight: \(error)\n")
+      throw ExitCode(ExitStatus.usage)
+    }
   }
 
   func bootstrapLogging() {

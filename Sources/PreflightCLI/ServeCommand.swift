@@ -28,15 +28,17 @@ struct ServeCommand: AsyncParsableCommand {
 
   func run() async throws {
     global.bootstrapLogging()
+    let configuration = try global.loadConfiguration()
     // Only protocol messages may reach the client's stdout: keep a private copy of it for the protocol and point
     // fd 1 at stderr, so that a stray print cannot corrupt the stream.
     signal(SIGPIPE, SIG_IGN)
-    let protocolOutput = dup(1)
+    // Close-on-exec: a daemon a heal starts must not inherit the client's pipe and hold it open.
+    let protocolOutput = fcntl(1, F_DUPFD_CLOEXEC, 3)
     guard protocolOutput >= 0, dup2(2, 1) >= 0 else {
       FileHandleStream.standardError.write("docker-preflight: cannot set up stdout for the protocol\n")
       throw ExitCode(1)
     }
-    let server = PreflightServer(resolver: global.resolver)
+    let server = PreflightServer(resolver: global.resolver, configuration: configuration)
     let connection = JSONRPCConnection(
       methods: server.methods,
       output: FileDescriptorOutput(descriptor: protocolOutput),

@@ -7,15 +7,27 @@ import Preflight
 public struct PreflightServer: Sendable {
   /// How endpoints are found when a request does not name one: the server's own flags and environment.
   public var resolver: EndpointResolver
+  /// The merged configuration (file and environment) the server started with.
+  public var configuration: PreflightConfiguration
+  /// How a heal confirms readiness after each step; the default diagnoses with a short back-off.
+  public var readiness: (any ReadinessChecking)?
 
-  public init(resolver: EndpointResolver) {
+  public init(
+    resolver: EndpointResolver, configuration: PreflightConfiguration = PreflightConfiguration(),
+    readiness: (any ReadinessChecking)? = nil
+  ) {
     self.resolver = resolver
+    self.configuration = configuration
+    self.readiness = readiness
   }
 
   public var methods: MethodTable {
     var table = MethodTable()
     table.request("diagnose", params: DiagnoseParams.self) { params, context in
       try await diagnose(params, context)
+    }
+    table.request("heal", params: HealParams.self) { params, context in
+      try await heal(params, context)
     }
     let advertised = table.requestMethods
     table.immediateRequest("initialize") { _ in

@@ -66,6 +66,19 @@ public actor ServeSession {
     try send(.object(message))
   }
 
+  /// Answers a request the server sent (`window/showMessageRequest`, …) with `result`.
+  public func respond(to request: JSONValue, result: JSONValue) throws {
+    guard let id = request["id"] else { throw ServeSessionError.timedOut("not a request: \(request)") }
+    try send(["jsonrpc": "2.0", "id": id, "result": result])
+  }
+
+  /// Waits for the next request the server sends with `method`; other messages stay in order.
+  public func serverRequest(_ method: String, timeout: Duration = .seconds(30)) async throws -> JSONValue {
+    try await take(timeout: timeout, what: "a \(method) request") {
+      $0["method"]?.stringValue == method && $0["id"] != nil
+    }
+  }
+
   /// Waits for the response with `id`; other messages stay for ``nextMessage(timeout:)``.
   public func response(to id: JSONValue, timeout: Duration = .seconds(30)) async throws -> JSONValue {
     try await take(timeout: timeout, what: "a response to \(id)") { $0["id"] == id && $0["method"] == nil }

@@ -1,0 +1,319 @@
+import EngineKit
+import SystemPackage
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What a caller asks of a heal.
+public struct HealRequest: Sendable {
+  /// Build and return the plan; run nothing.
+  public var dryRun = false
+  /// Only these strategies (``HealStep/Strategy`` names).
+  public var strategies: [String]?
+  /// Consent given up front (`--yes`, `allow: true`).
+  public var allow = false
+  /// The whole heal's budget; the configuration's `timeout` when unset.
+  public var timeout: Duration?
+
+  public init(dryRun: Bool = false, strategies: [String]? = nil, allow: Bool = false, timeout: Duration? = nil) {
+    self.dryRun = dryRun
+    self.strategies = strategies
+    self.allow = allow
+    self.timeout = timeout
+  }
+}
+
+/// What a heal reports while it runs, for progress displays.
+public enum HealEvent: Sendable {
+  case planned([HealStep])
+  /// Another heal holds the lock at this path; waiting for it.
+  case waitingForLock(String)
+  case stepStarted(HealStep, index: Int, count: Int)
+  case waitingForReadiness(HealStep, timeout: Duration)
+  case stepFinished(HealStepResult)
+}
+
+/// Brings a stopped engine back: builds the plan for this host, asks for consent, takes the host's heal lock, then
+/// runs the steps in order — each with a deadline, logged — and confirms readiness after each before moving on.
+public struct Healer: Sendable {
+  public var facts: HostFacts
+  public var configuration: PreflightConfiguration
+  public var paths: PreflightPaths
+  public var readiness: any ReadinessChecking
+  /// How each diagnosis talks to the engine.
+  public var diagnoseOptions: DiagnoseOptions
+  /// Where diagnoses and readiness checks go when not to the endpoint the plan is for: fixture tests plan for
+  /// /var/run/docker.sock without ever touching this machine's engine.
+  public var probeEndpoint: Endpoint?
+
+  public init(
+    facts: HostFacts, configuration: PreflightConfiguration, paths: PreflightPaths,
+    readiness: (any ReadinessChecking)? = nil, diagnoseOptions: DiagnoseOptions = DiagnoseOptions()
+  ) {
+    self.facts = facts
+    self.configuration = configuration
+    self.paths = paths
+    self.readiness = readiness ?? DiagnoserReadiness(options: diagnoseOptions)
+    self.diagnoseOptions = diagnoseOptions
+  }
+
+  public var endpoint: Endpoint { probeEndpoint ?? facts.endpoint }
+  public var actionLog: ActionLog { ActionLog(path: configuration.actionLog ?? paths.defaultActionLog) }
+
+  /// The steps a heal would try, in order; `timeout` is the heal's budget (the configuration's when nil), which
+  /// steps with a timeout of their own (`docker desktop start --timeout`) are given.
+  public func plan(strategies: [String]? = nil, timeout: Duration? = nil) throws(PreflightError) -> [HealStep] {
+    var configuration = configuration
+    configuration.timeout = timeout ?? configuration.timeout
+    return try HealPlanner(facts: facts, configuration: configuration, stateDirectory: paths.stateDirectory)
+      .plan(strategies: strategies)
+  }
+
+  /// Heals the engine if it needs it. `consent` is asked only when the engine does not answer, there is something
+  /// to run, and consent was not given already (request or configuration); refusing throws
+  /// ``PreflightError/healNotPermitted(plan:report:)``.
+  public func heal(
+    _ request: HealRequest,
+    consent: @Sendable ([HealStep], HealthReport) async -> Bool = { _, _ in false },
+    events: @Sendable (HealEvent) async -> Void = { _ in }
+  ) async throws(PreflightError) -> HealOutcome {
+    let clock = ContinuousClock()
+    let started = clock.now
+    let budget = request.timeout ?? configuration.timeout
+    let deadline = started + budget
+    let plan = try plan(strategies: request.strategies, timeout: budget)
+    var outcome = HealOutcome(
+      healed: false, message: "", dryRun: request.dryRun, plan: plan, steps: [], waitedForConcurrentHeal: false,
+      report: await diagnose(), durationMs: 0, warnings: [])
+    func finish(healed: Bool, _ message: String) -> HealOutcome {
+      outcome.healed = healed
+      outcome.message = message
+      outcome.durationMs = (clock.now - started).milliseconds
+      return outcome
+    }
+
+    if request.dryRun {
+      return finish(healed: outcome.report.daemonAccessible, dryRunMessage(plan, report: outcome.report))
+    }
+    if outcome.report.daemonAccessible { return finish(healed: true, "the engine at \(endpoint.host) is ready") }
+    await events(.planned(plan))
+    guard !plan.isEmpty else { return finish(healed: false, noPlanMessage(strategies: request.strategies)) }
+    if !request.allow && !configuration.healAllowed {
+      guard await consent(plan, outcome.report) else { throw .healNotPermitted(plan: plan, report: outcome.report) }
+    }
+
+    let lock = try await HealLock.acquire(in: paths.runtimeDirectory) { path in await events(.waitingForLock(path)) }
+    defer { lock.release() }
+    // Whether or not we waited, another heal may have finished between our diagnosis and the lock.
+    outcome.waitedForConcurrentHeal = lock.waited
+    outcome.report = await diagnose()
+    if outcome.report.daemonAccessible {
+      return finish(
+        healed: true,
+        "the engine at \(endpoint.host) is ready" + (lock.waited ? " (another heal on this host started it)" : ""))
+    }
+
+    for (index, step) in plan.enumerated() {
+      guard clock.now < deadline, !Task.isCancelled else { break }
+      await events(.stepStarted(step, index: index, count: plan.count))
+      let (result, report) = await execute(step, deadline: deadline, events: events)
+      outcome.steps.append(result)
+      do {
+        try actionLog.record(result, endpoint: endpoint.host)
+      } catch {
+        if !outcome.warnings.contains(error.description) { outcome.warnings.append(error.description) }
+      }
+      await events(.stepFinished(result))
+      if let report { outcome.report = report }
+      if result.outcome == .ready {
+        return finish(healed: true, "the engine at \(endpoint.host) is ready after \(step.strategy.rawValue) (\(step.commandLine))")
+      }
+    }
+    if outcome.steps.count == plan.count || Task.isCancelled {
+      outcome.report = await diagnose()
+    }
+    return finish(healed: outcome.report.daemonAccessible, failureMessage(outcome.steps, plan: plan, deadline: deadline))
+  }
+
+  func diagnose() async -> HealthReport {
+    await Diagnoser(endpoint: endpoint, options: diagnoseOptions).diagnose()
+  }
+
+  // MARK: - Steps
+
+  /// Runs one step and confirms readiness; the report is the one that confirmed it, when one did.
+  func execute(_ step: HealStep, deadline: ContinuousClock.Instant, events: @Sendable (HealEvent) async -> Void) async
+    -> (HealStepResult, HealthReport?)
+  {
+    let clock = ContinuousClock()
+    let started = clock.now
+    var result = HealStepResult(
+      strategy: step.strategy.rawValue, command: step.command, exitCode: nil, durationMs: 0, output: "",
+      outcome: .failed, pid: nil, logFile: step.logFile)
+    func finished(_ outcome: HealStepResult.Outcome, _ report: HealthReport? = nil) -> (HealStepResult, HealthReport?) {
+      result.outcome = outcome
+      result.durationMs = (clock.now - started).milliseconds
+      return (result, report)
+    }
+    func readinessWindow() -> Duration { min(step.readinessTimeout, max(deadline - clock.now, .zero)) }
+
+    switch step.launch {
+    case .run:
+      let command = await CommandRunner(searchPath: facts.searchPath).run(step.command, timeout: deadline - clock.now)
+      result.exitCode = command.exitCode
+      result.output = command.output
+      switch command.ending {
+      case .exited(0):
+        await events(.waitingForReadiness(step, timeout: readinessWindow()))
+        if let report = await readiness.waitUntilReady(endpoint, timeout: readinessWindow()) {
+          return finished(.ready, report)
+        }
+        return finished(Task.isCancelled ? .cancelled : .notReady)
+      case .notLaunched(let reason):
+        result.output = reason
+        return finished(.notLaunched)
+      case .cancelled:
+        return finished(.cancelled)
+      case .timedOut, .exited, .signalled:
+        // Some start commands report failure and start the engine anyway: one look before moving on.
+        let report = await diagnose()
+        if report.daemonAccessible { return finished(.ready, report) }
+        return finished(command.ending == .timedOut ? .timedOut : .failed)
+      }
+
+    case .detached:
+      guard let program = step.command.first, let path = ExecutableLookup.find(program, in: facts.searchPath) else {
+        result.output = "\(step.command.first ?? ""): not found on the search path (\(facts.searchPath.joined(separator: ":")))"
+        return finished(.notLaunched)
+      }
+      let logFile = step.logFile ?? "/dev/null"
+      if logFile != "/dev/null", let slash = logFile.lastIndex(of: "/"), slash != logFile.startIndex {
+        do {
+          try makePrivateDirectory(String(logFile[..<slash]))
+        } catch {
+          result.output = error.description
+          return finished(.notLaunched)
+        }
+      }
+      let logStart = fileSize(logFile)
+      let process: DetachedProcess
+      switch DetachedProcess.launch(path: path, argv: step.command, logFile: logFile) {
+      case .success(let launched): process = launched
+      case .failure(let failure):
+        result.output = failure.reason
+        return finished(.notLaunched)
+      }
+      result.pid = Int(process.pid)
+      let window = readinessWindow()
+      await events(.waitingForReadiness(step, timeout: window))
+      let ending = await firstOf(
+        { await readiness.waitUntilReady(endpoint, timeout: window).map(DetachedEnding.ready) ?? .notReady },
+        { await process.waitForExit().map(DetachedEnding.exited) ?? .notReady })
+      result.output = logExcerpt(logFile, from: logStart)
+      switch ending {
+      case .ready(let report):
+        return finished(.ready, report)
+      case .exited(let status):
+        result.exitCode = status.shellExitCode
+        result.pid = nil
+        return finished(.failed)
+      case .notReady:
+        if Task.isCancelled { return finished(.cancelled) }
+        result.output += (result.output.isEmpty ? "" : "\n") + "(still running as pid \(process.pid); see \(logFile))"
+        return finished(.notReady)
+      }
+    }
+  }
+
+  private enum DetachedEnding: Sendable {
+    case ready(HealthReport)
+    case exited(Int32)
+    case notReady
+  }
+
+  // MARK: - Messages
+
+  func dryRunMessage(_ plan: [HealStep], report: HealthReport) -> String {
+    let state = report.daemonAccessible ? "is ready" : "does not answer"
+    if plan.isEmpty { return "the engine at \(endpoint.host) \(state); there is no step to run for it here" }
+    return "the engine at \(endpoint.host) \(state); a heal would run, in order until it answers: "
+      + plan.map { "\($0.strategy.rawValue) (\($0.commandLine))" }.joined(separator: ", ")
+  }
+
+  func noPlanMessage(strategies: [String]?) -> String {
+    if let strategies { return "no step of the strategies \(strategies.joined(separator: ", ")) applies to \(endpoint.host) here" }
+    return "nothing on this machine can start the engine at \(endpoint.host): configure a start command "
+      + "(\"startCommand\" in the configuration file, or PREFLIGHT_START_COMMAND as a JSON array)"
+  }
+
+  func failureMessage(_ steps: [HealStepResult], plan: [HealStep], deadline: ContinuousClock.Instant) -> String {
+    var parts = steps.map { step in
+      let command = HealStep.quotedLine(step.command)
+      let how: String =
+        switch step.outcome {
+        case .ready: "made it ready"
+        case .failed: step.exitCode.map { "exited with status \($0)" } ?? "failed"
+        case .notReady: "succeeded, but the engine did not answer in time"
+        case .timedOut: "did not finish in time and was stopped"
+        case .notLaunched: "could not be started"
+        case .cancelled: "was cancelled"
+        }
+      let excerpt = step.output.isEmpty ? "" : ": \(lastLines(step.output, 3))"
+      return "\(step.strategy) (\(command)) \(how)\(excerpt)"
+    }
+    if steps.count < plan.count && !Task.isCancelled {
+      parts.append("out of time before \(plan[steps.count].strategy.rawValue)")
+    }
+    return "could not heal the engine at \(endpoint.host): " + parts.joined(separator: "; ")
+  }
+
+  private func lastLines(_ text: String, _ count: Int) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: true).suffix(count).joined(separator: " ⏎ ")
+  }
+}
+
+extension HealStep {
+  static func quotedLine(_ argv: [String]) -> String { argv.map(quoted).joined(separator: " ") }
+}
+
+/// Runs two operations concurrently and returns the first to finish, cancelling the other.
+func firstOf<T: Sendable>(_ first: @escaping @Sendable () async -> T, _ second: @escaping @Sendable () async -> T) async -> T {
+  await withTaskGroup(of: T.self) { group in
+    group.addTask(operation: first)
+    group.addTask(operation: second)
+    let winner = await group.next()!
+    group.cancelAll()
+    return winner
+  }
+}
+
+func fileSize(_ path: String) -> Int {
+  var status = stat()
+  return stat(path, &status) == 0 ? Int(status.st_size) : 0
+}
+
+/// The end of what a log file gained since `offset`.
+func logExcerpt(_ path: String, from offset: Int, limit: Int = 4096) -> String {
+  guard let descriptor = try? FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]) else { return "" }
+  defer { try? descriptor.close() }
+  return textTail(of: descriptor, from: offset, limit: limit)
+}
+
+/// The last `limit` bytes of a file after `offset`, as text without trailing blanks; `…` marks a cut.
+func textTail(of descriptor: FileDescriptor, from offset: Int = 0, limit: Int) -> String {
+  var status = stat()
+  guard fstat(descriptor.rawValue, &status) == 0 else { return "" }
+  let size = Int(status.st_size)
+  guard size > offset else { return "" }
+  let start = max(offset, size - limit)
+  var bytes = [UInt8](repeating: 0, count: size - start)
+  let count = bytes.withUnsafeMutableBytes { buffer in
+    (try? descriptor.read(fromAbsoluteOffset: Int64(start), into: buffer)) ?? 0
+  }
+  var text = String(decoding: bytes[..<count], as: UTF8.self)
+  while let last = text.last, last.isWhitespace { text.removeLast() }
+  return start > offset ? "…" + text : text
+}
