@@ -14,9 +14,10 @@ public enum DurationText {
     return .milliseconds(Int64(value * factor))
   }
 
-  /// `90s`, `1500ms`: the shortest exact form, for messages and plans.
+  /// `90s`, `1500ms`: for messages; whole seconds (rounded) from 10 s up, where milliseconds are noise.
   public static func format(_ duration: Duration) -> String {
     let milliseconds = duration.milliseconds
+    if milliseconds >= 10_000 { return "\((milliseconds + 500) / 1000)s" }
     return milliseconds % 1000 == 0 ? "\(milliseconds / 1000)s" : "\(milliseconds)ms"
   }
 }

@@ -86,6 +86,21 @@ public final class ChildProcess: @unchecked Sendable {
 
   private static let spawnLock = NSLock()
 
+  /// Writes a program file so that no child spawned meanwhile can inherit it open for writing: such a child would
+  /// make every later exec of the file fail with "Text file busy" (ETXTBSY) for as long as it lives.
+  public static func writeExecutable(_ contents: String, to path: String, mode: mode_t = 0o755) throws {
+    try spawnLock.withLock {
+      let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+      guard descriptor >= 0 else { throw FixtureError("cannot write \(path): \(String(cString: strerror(errno)))") }
+      defer { close(descriptor) }
+      var bytes = Array(contents.utf8)
+      guard bytes.withUnsafeMutableBytes({ Foundation.write(descriptor, $0.baseAddress, $0.count) }) == bytes.count else {
+        throw FixtureError("cannot write \(path): \(String(cString: strerror(errno)))")
+      }
+      _ = fchmod(descriptor, mode)
+    }
+  }
+
   deinit {
     closeInputQuietly()
     close(outputDescriptor)

@@ -17,6 +17,14 @@ public final class DockerDaemon: @unchecked Sendable {
   /// `PREFLIGHT_REQUIRE_ENGINE=1` (CI): a daemon that cannot start fails the test instead of skipping it.
   public static var isRequired: Bool { ProcessInfo.processInfo.environment["PREFLIGHT_REQUIRE_ENGINE"] == "1" }
 
+  /// Skips the test (or, when required, fails it) where no daemon can run here.
+  public static func requireCanRun() throws {
+    guard canRun else {
+      if isRequired { throw FixtureError("PREFLIGHT_REQUIRE_ENGINE=1 but dockerd cannot run here (needs root and dockerd)") }
+      try Test.cancel("dockerd cannot run here (needs root and dockerd on PATH)")
+    }
+  }
+
   /// Arguments for a daemon rooted in `directory`; the bridge and iptables are off so that daemons of parallel
   /// tests do not fight over the host's network.
   public static func arguments(in directory: TemporaryDirectory) -> [String] {
@@ -40,10 +48,7 @@ public final class DockerDaemon: @unchecked Sendable {
   public static func start(in directory: TemporaryDirectory? = nil, timeout: Duration = .seconds(60)) async throws
     -> DockerDaemon
   {
-    guard canRun else {
-      if isRequired { throw FixtureError("PREFLIGHT_REQUIRE_ENGINE=1 but dockerd cannot run here (needs root and dockerd)") }
-      try Test.cancel("dockerd cannot run here (needs root and dockerd on PATH)")
-    }
+    try requireCanRun()
     let directory = try directory ?? TemporaryDirectory(prefix: "dk")
     let process = try ChildProcess(
       executable: Executable.find("dockerd")!, arguments: arguments(in: directory),

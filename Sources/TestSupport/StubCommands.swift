@@ -32,8 +32,7 @@ public struct StubCommands: Sendable {
       exit \(exitStatus)
 
       """
-    try script.write(toFile: file, atomically: true, encoding: .utf8)
-    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file)
+    try ChildProcess.writeExecutable(script, to: file)
     return file
   }
 

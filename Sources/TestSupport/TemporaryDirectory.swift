@@ -19,8 +19,12 @@ public struct TemporaryDirectory: Sendable {
     let file = file(name)
     try FileManager.default.createDirectory(
       atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    try contents.write(toFile: file, atomically: true, encoding: .utf8)
-    try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file)
+    if mode & 0o111 != 0 {
+      try ChildProcess.writeExecutable(contents, to: file, mode: mode_t(mode))
+    } else {
+      try contents.write(toFile: file, atomically: true, encoding: .utf8)
+      try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file)
+    }
     return file
   }
 
