@@ -30,14 +30,13 @@ extension PreflightServer {
     let progress = context.progress
     let client = context.client
     await progress?.begin(title: "Healing \(endpoint.host)", cancellable: true)
+    let outcome: HealOutcome
     do {
-      let outcome = try await healer.heal(request) { plan, report in
+      outcome = try await healer.heal(request) { plan, report in
         await Self.askConsent(plan: plan, report: report, client: client)
       } events: { event in
         await progress?.report(event)
       }
-      await progress?.end(message: outcome.message)
-      return outcome
     } catch {
       await progress?.end(message: error.description)
       switch error {
@@ -53,6 +52,10 @@ extension PreflightServer {
         throw ResponseError.internalError(error.description)
       }
     }
+    await progress?.end(message: outcome.message)
+    // A cancelled heal stopped its step and returned what it had; the protocol answers -32800 all the same.
+    try Task.checkCancellation()
+    return outcome
   }
 
   /// Asks the person through the client (`window/showMessageRequest`), when the client said in `initialize` that it

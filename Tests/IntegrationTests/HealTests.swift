@@ -274,6 +274,32 @@ struct HealTests {
     #expect(outcome?["message"]?.stringValue?.contains("did not finish in time") == true)
   }
 
+  @Test("$/cancelRequest stops the running step (its process is torn down) and the heal answers -32800")
+  func cancelled() async throws {
+    var scene = try Scene()
+    defer { scene.remove() }
+    let pidFile = scene.directory.file("start.pid")
+    let script = try scene.directory.write(
+      "#!/bin/sh\necho $$ > \(StubCommands.shellQuoted(pidFile))\nexec sleep 60\n", to: "hang", mode: 0o755)
+    scene.startCommand = [script]
+    let session = try ServeSession(framing: .newlineDelimited, environment: PreflightBinary.cleanEnvironment(scene.environment))
+    try await session.sendRequest(
+      id: "heal", method: "heal", params: ["allow": true, "strategies": ["configured"], "workDoneToken": "h"])
+    // The step has started when its progress report says so.
+    _ = try await session.take(what: "the step's progress") {
+      $0["params"]?["value"]?["message"]?.stringValue?.hasPrefix("step 1/1") == true
+    }
+    let started = ContinuousClock.now
+    try await session.notify("$/cancelRequest", params: ["id": "heal"])
+    let answer = try await session.response(to: "heal")
+    // SIGTERM ends `sleep` at once; the 2 s before SIGKILL is the bound.
+    #expect(ContinuousClock.now - started < .milliseconds(2500))
+    #expect(answer["error"]?["code"] == -32800)
+    let process = try #require(ForeignProcess(pidFile: pidFile))
+    #expect(await process.waitForExit(timeout: .seconds(3)))
+    #expect(try await session.finish() == 0)
+  }
+
   @Test("dockerd missing: the dockerd step is reported as not launched, naming the program")
   func dockerdMissing() async throws {
     guard getuid() == 0 else { try Test.cancel("the dockerd step is planned only for root") }

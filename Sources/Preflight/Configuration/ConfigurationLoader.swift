@@ -1,5 +1,4 @@
 import JSON
-import SystemPackage
 
 /// Reads the configuration: built-in defaults, then the file (`PREFLIGHT_CONFIG` or
 /// `$XDG_CONFIG_HOME/docker-preflight/config.json`), then the environment. A value that cannot be used is an error
@@ -164,25 +163,5 @@ private struct FieldReader {
       throw fail(key, "an API version such as \"1.41\"", value)
     }
     return value.stringValue!
-  }
-}
-
-/// Reads a whole file, refusing one larger than `limit`.
-func readFile(_ path: String, limit: Int) -> Result<[UInt8], Errno> {
-  do {
-    let descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
-    defer { try? descriptor.close() }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 64 << 10)
-    while true {
-      let count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0) }
-      if count == 0 { return .success(bytes) }
-      bytes += chunk[..<count]
-      if bytes.count > limit { return .failure(.fileTooLarge) }
-    }
-  } catch let error as Errno {
-    return .failure(error)
-  } catch {
-    return .failure(.ioError)
   }
 }

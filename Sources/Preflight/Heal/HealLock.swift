@@ -62,22 +62,3 @@ public final class HealLock: Sendable {
     close(descriptor)
   }
 }
-
-/// Creates `path` (and its parents) as a directory only we can use; an existing one must be ours and not a
-/// symbolic link, since /tmp is shared with everyone.
-func makePrivateDirectory(_ path: String) throws(PreflightError) {
-  var prefix = ""
-  for component in path.split(separator: "/") {
-    prefix += "/\(component)"
-    if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
-      throw .stateUnavailable(path: prefix, reason: "cannot create directory: \(errnoText())")
-    }
-  }
-  var status = stat()
-  guard lstat(path, &status) == 0 else { throw .stateUnavailable(path: path, reason: errnoText()) }
-  guard status.st_mode & S_IFMT == S_IFDIR, status.st_uid == geteuid() else {
-    throw .stateUnavailable(path: path, reason: "is not a directory owned by uid \(geteuid())")
-  }
-}
-
-func errnoText() -> String { String(cString: strerror(errno)) }

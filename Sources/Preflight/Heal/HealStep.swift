@@ -60,7 +60,9 @@ public struct HealStep: Sendable, Hashable, Codable {
   public var readinessTimeout: Duration { .milliseconds(readinessTimeoutMs) }
 
   /// The command as a person would type it, quoted where needed; for display only, never executed.
-  public var commandLine: String { command.map(Self.quoted).joined(separator: " ") }
+  public var commandLine: String { Self.quotedLine(command) }
+
+  static func quotedLine(_ argv: [String]) -> String { argv.map(quoted).joined(separator: " ") }
 
   static func quoted(_ argument: String) -> String {
     let plain = argument.unicodeScalars.allSatisfy { scalar in

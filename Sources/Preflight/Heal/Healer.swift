@@ -1,11 +1,4 @@
 import EngineKit
-import SystemPackage
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 
 /// What a caller asks of a heal.
 public struct HealRequest: Sendable {
@@ -132,10 +125,8 @@ public struct Healer: Sendable {
         return finish(healed: true, "the engine at \(endpoint.host) is ready after \(step.strategy.rawValue) (\(step.commandLine))")
       }
     }
-    if outcome.steps.count == plan.count || Task.isCancelled {
-      outcome.report = await diagnose()
-    }
-    return finish(healed: outcome.report.daemonAccessible, failureMessage(outcome.steps, plan: plan, deadline: deadline))
+    outcome.report = await diagnose()
+    return finish(healed: outcome.report.daemonAccessible, failureMessage(outcome.steps, plan: plan))
   }
 
   func diagnose() async -> HealthReport {
@@ -167,8 +158,9 @@ public struct Healer: Sendable {
       result.output = command.output
       switch command.ending {
       case .exited(0):
-        await events(.waitingForReadiness(step, timeout: readinessWindow()))
-        if let report = await readiness.waitUntilReady(endpoint, timeout: readinessWindow()) {
+        let window = readinessWindow()
+        await events(.waitingForReadiness(step, timeout: window))
+        if let report = await readiness.waitUntilReady(endpoint, timeout: window) {
           return finished(.ready, report)
         }
         return finished(Task.isCancelled ? .cancelled : .notReady)
@@ -249,7 +241,7 @@ public struct Healer: Sendable {
       + "(\"startCommand\" in the configuration file, or PREFLIGHT_START_COMMAND as a JSON array)"
   }
 
-  func failureMessage(_ steps: [HealStepResult], plan: [HealStep], deadline: ContinuousClock.Instant) -> String {
+  func failureMessage(_ steps: [HealStepResult], plan: [HealStep]) -> String {
     var parts = steps.map { step in
       let command = HealStep.quotedLine(step.command)
       let how: String =
@@ -275,10 +267,6 @@ public struct Healer: Sendable {
   }
 }
 
-extension HealStep {
-  static func quotedLine(_ argv: [String]) -> String { argv.map(quoted).joined(separator: " ") }
-}
-
 /// Runs two operations concurrently and returns the first to finish, cancelling the other.
 func firstOf<T: Sendable>(_ first: @escaping @Sendable () async -> T, _ second: @escaping @Sendable () async -> T) async -> T {
   await withTaskGroup(of: T.self) { group in
@@ -288,32 +276,4 @@ func firstOf<T: Sendable>(_ first: @escaping @Sendable () async -> T, _ second: 
     group.cancelAll()
     return winner
   }
-}
-
-func fileSize(_ path: String) -> Int {
-  var status = stat()
-  return stat(path, &status) == 0 ? Int(status.st_size) : 0
-}
-
-/// The end of what a log file gained since `offset`.
-func logExcerpt(_ path: String, from offset: Int, limit: Int = 4096) -> String {
-  guard let descriptor = try? FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]) else { return "" }
-  defer { try? descriptor.close() }
-  return textTail(of: descriptor, from: offset, limit: limit)
-}
-
-/// The last `limit` bytes of a file after `offset`, as text without trailing blanks; `…` marks a cut.
-func textTail(of descriptor: FileDescriptor, from offset: Int = 0, limit: Int) -> String {
-  var status = stat()
-  guard fstat(descriptor.rawValue, &status) == 0 else { return "" }
-  let size = Int(status.st_size)
-  guard size > offset else { return "" }
-  let start = max(offset, size - limit)
-  var bytes = [UInt8](repeating: 0, count: size - start)
-  let count = bytes.withUnsafeMutableBytes { buffer in
-    (try? descriptor.read(fromAbsoluteOffset: Int64(start), into: buffer)) ?? 0
-  }
-  var text = String(decoding: bytes[..<count], as: UTF8.self)
-  while let last = text.last, last.isWhitespace { text.removeLast() }
-  return start > offset ? "…" + text : text
 }

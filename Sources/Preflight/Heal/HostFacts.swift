@@ -148,10 +148,3 @@ enum ExecutableLookup {
     return nil
   }
 }
-
-func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
-
-func readText(_ path: String) -> String? {
-  guard case .success(let bytes) = readFile(path, limit: 64 << 10) else { return nil }
-  return String(decoding: bytes, as: UTF8.self)
-}
