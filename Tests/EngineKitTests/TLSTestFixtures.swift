@@ -252,14 +252,20 @@ enum TLSTestClient {
       try operations.addHandler(ResponseCollector(response: response))
     }
     let channel: any Channel
-    if addingTLSOnceConnected {
-      channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .connect(host: "127.0.0.1", port: port).get()
-      try await channel.eventLoop.submit { try addHandlers(to: channel) }.get()
-    } else {
-      channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try addHandlers(to: channel) } }
-        .connect(host: "127.0.0.1", port: port).get()
+    do {
+      if addingTLSOnceConnected {
+        channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+          .connect(host: "127.0.0.1", port: port).get()
+        try await channel.eventLoop.submit { try addHandlers(to: channel) }.get()
+      } else {
+        channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+          .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try addHandlers(to: channel) } }
+          .connect(host: "127.0.0.1", port: port).get()
+      }
+    } catch {
+      // A promise never completed is a crash in debug builds ("leaking promise"): a failed connect must fail it.
+      response.fail(error)
+      throw error
     }
     var head = HTTPRequestHead(version: .http1_0, method: .GET, uri: "/")
     head.headers.add(name: "Host", value: host)

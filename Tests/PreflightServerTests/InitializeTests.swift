@@ -10,6 +10,7 @@ struct MethodTableTests {
   func methods() {
     let methods = PreflightServer(resolver: EndpointResolver(environment: [:])).methods.requestMethods
     #expect(methods.contains("diagnose"))
+    #expect(methods.contains("heal"))
     #expect(methods.contains("initialize"))
   }
 }
