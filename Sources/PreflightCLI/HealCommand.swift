@@ -75,8 +75,8 @@ struct HealCommand: AsyncParsableCommand {
     } catch {
       switch error {
       case .healNotPermitted(let plan, let report):
-        FileHandleStream.standardError.write(renderer.notPermitted(plan: plan, report: report, configuration: configuration,
-          configFile: PreflightPaths(environment: environment).configFile))
+        let configFile = PreflightPaths(environment: environment).configFile
+        FileHandleStream.standardError.write(renderer.notPermitted(plan: plan, report: report, configFile: configFile))
         if json { try printJSON(NotPermitted(message: error.description, plan: plan, report: report)) }
         throw ExitCode(ExitStatus.unhealthy)
       case .unknownStrategies, .configuration:
@@ -129,7 +129,8 @@ struct HealRenderer {
     switch event {
     case .planned: ""
     case .waitingForLock(let path): "… another heal on this host is running; waiting for it (\(path))\n"
-    case .stepStarted(let step, let index, let count): "→ [\(index + 1)/\(count)] \(step.strategy.rawValue): \(step.commandLine)\n"
+    case .stepStarted(let step, let index, let count):
+      "→ [\(index + 1)/\(count)] \(step.strategy.rawValue): \(step.commandLine)\n"
     case .waitingForReadiness(_, let timeout): "  … waiting up to \(DurationText.format(timeout)) for the engine\n"
     case .stepFinished(let result):
       "  \(result.outcome == .ready ? "✔" : "✘") \(result.outcome.rawValue)"
@@ -158,9 +159,7 @@ struct HealRenderer {
       + planLines(plan)).joined(separator: "\n") + "\nStart the engine? [y/N] "
   }
 
-  func notPermitted(plan: [HealStep], report: HealthReport, configuration: PreflightConfiguration, configFile: String)
-    -> String
-  {
+  func notPermitted(plan: [HealStep], report: HealthReport, configFile: String) -> String {
     (["docker-preflight: the engine at \(report.endpoint.host) does not answer; healing it would run:"]
       + planLines(plan)
       + [

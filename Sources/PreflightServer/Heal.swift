@@ -18,7 +18,8 @@ struct HealParams: Codable, Sendable {
 extension PreflightServer {
   func heal(_ params: HealParams, _ context: RequestContext) async throws -> HealOutcome {
     if let timeoutMs = params.timeoutMs, timeoutMs <= 0 {
-      throw ResponseError.invalidParams("invalid params for heal: timeoutMs: expected a positive number of milliseconds")
+      throw ResponseError.invalidParams(
+        "invalid params for heal: timeoutMs: expected a positive number of milliseconds")
     }
     let endpoint = try endpoint(host: nil)
     let healer = Healer(

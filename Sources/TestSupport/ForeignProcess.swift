@@ -31,7 +31,8 @@ public struct ForeignProcess: Sendable {
     guard let open = Self.pidfdOpen else { return !isRunning }
     let descriptor = open(pid, 0)
     guard descriptor >= 0 else { return true }  // ESRCH: already gone
-    let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+    let milliseconds = Int32(
+      clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
     return await withCheckedContinuation { continuation in
       DispatchQueue(label: "pidfd.\(pid)").async {
         var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)

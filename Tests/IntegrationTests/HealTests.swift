@@ -1,8 +1,8 @@
 import Foundation
 import JSON
 import JSONRPC
-import Testing
 import TestSupport
+import Testing
 
 /// `heal` through the real binary (`heal` and `serve`), with start commands that launch private daemons or stubs
 /// that record their argv. Every scene has its own XDG directories, so heals of parallel tests never share a lock,
@@ -59,7 +59,9 @@ struct HealTests {
     }
 
     func actionLogEntries() throws -> [JSONValue] {
-      try String(contentsOfFile: actionLog, encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(String($0)) }
+      try String(contentsOfFile: actionLog, encoding: .utf8).split(separator: "\n").map {
+        try JSONValue.parse(String($0))
+      }
     }
 
     func remove() {
@@ -126,7 +128,8 @@ struct HealTests {
     var scene = try Scene(host: daemon.host)
     defer { scene.remove() }
     scene.startCommand = [try scene.daemonStartScript(for: daemon.directory)]
-    let session = try ServeSession(framing: .contentLength, environment: PreflightBinary.cleanEnvironment(scene.environment))
+    let session = try ServeSession(
+      framing: .contentLength, environment: PreflightBinary.cleanEnvironment(scene.environment))
     let answer = try await session.request(
       "heal", params: ["allow": true, "strategies": ["configured"], "workDoneToken": "heal-1"], timeout: .seconds(120))
     #expect(try await session.finish() == 0)
@@ -156,7 +159,8 @@ struct HealTests {
     #expect(outcome?["plan"]?[0]?["command"] == [.string(stub), "--profile", "dev"])
     #expect(outcome?["steps"] == [])
 
-    let session = try ServeSession(framing: .newlineDelimited, environment: PreflightBinary.cleanEnvironment(scene.environment))
+    let session = try ServeSession(
+      framing: .newlineDelimited, environment: PreflightBinary.cleanEnvironment(scene.environment))
     let answer = try await session.request("heal", params: ["dryRun": true])
     #expect(try await session.finish() == 0)
     #expect(answer["result"]?["plan"]?[0]?["strategy"] == "configured")
@@ -171,7 +175,8 @@ struct HealTests {
     defer { scene.remove() }
     let stub = try scene.stubs.add("start-engine")
     scene.startCommand = [stub]
-    let session = try ServeSession(framing: .contentLength, environment: PreflightBinary.cleanEnvironment(scene.environment))
+    let session = try ServeSession(
+      framing: .contentLength, environment: PreflightBinary.cleanEnvironment(scene.environment))
     _ = try await session.request("initialize", params: ["capabilities": [:]])
     let answer = try await session.request("heal", params: ["strategies": ["configured"]])
     #expect(try await session.finish() == 0)
@@ -191,15 +196,20 @@ struct HealTests {
 
   @Test(
     "consent asked with window/showMessageRequest when the client can show one",
-    arguments: [(["title": "Start engine"] as JSONValue, true), (["title": "Cancel"] as JSONValue, false), (JSONValue.null, false)])
+    arguments: [
+      (["title": "Start engine"] as JSONValue, true), (["title": "Cancel"] as JSONValue, false),
+      (JSONValue.null, false),
+    ])
   func consentAsked(reply: JSONValue, consents: Bool) async throws {
     var scene = try Scene()
     defer { scene.remove() }
     let stub = try scene.stubs.add("start-engine", exitStatus: 1, output: "stub: no engine")
     scene.startCommand = [stub]
-    let session = try ServeSession(framing: .contentLength, environment: PreflightBinary.cleanEnvironment(scene.environment))
+    let session = try ServeSession(
+      framing: .contentLength, environment: PreflightBinary.cleanEnvironment(scene.environment))
     _ = try await session.request("initialize", params: ["capabilities": ["window": ["showMessage": [:]]]])
-    try await session.sendRequest(id: "heal", method: "heal", params: ["strategies": ["configured"], "timeoutMs": 20_000])
+    try await session.sendRequest(
+      id: "heal", method: "heal", params: ["strategies": ["configured"], "timeoutMs": 20_000])
     let question = try await session.serverRequest("window/showMessageRequest")
     #expect(question["params"]?["actions"] == [["title": "Start engine"], ["title": "Cancel"]])
     #expect(question["params"]?["message"]?.stringValue?.contains(stub) == true)
@@ -282,7 +292,8 @@ struct HealTests {
     let script = try scene.directory.write(
       "#!/bin/sh\necho $$ > \(StubCommands.shellQuoted(pidFile))\nexec sleep 60\n", to: "hang", mode: 0o755)
     scene.startCommand = [script]
-    let session = try ServeSession(framing: .newlineDelimited, environment: PreflightBinary.cleanEnvironment(scene.environment))
+    let session = try ServeSession(
+      framing: .newlineDelimited, environment: PreflightBinary.cleanEnvironment(scene.environment))
     try await session.sendRequest(
       id: "heal", method: "heal", params: ["allow": true, "strategies": ["configured"], "workDoneToken": "h"])
     // The step has started when its progress report says so.
@@ -306,7 +317,9 @@ struct HealTests {
     var scene = try Scene()
     defer { scene.remove() }
     scene.environment["PATH"] = "\(scene.stubs.binDirectory):/usr/bin:/bin"
-    if FileManager.default.isExecutableFile(atPath: "/usr/bin/dockerd") || FileManager.default.isExecutableFile(atPath: "/bin/dockerd") {
+    if FileManager.default.isExecutableFile(atPath: "/usr/bin/dockerd")
+      || FileManager.default.isExecutableFile(atPath: "/bin/dockerd")
+    {
       try Test.cancel("dockerd is in /usr/bin or /bin here")
     }
     let (run, outcome) = try await scene.heal(["--yes", "--json", "--strategy", "dockerd", "--timeout", "20s"])
@@ -336,14 +349,16 @@ struct HealTests {
   func malformedConfiguration() async throws {
     var scene = try Scene()
     defer { scene.remove() }
-    let file = try scene.directory.write(#"{"heal": {"allow": "yes"}, "timeout": "90s"}"#, to: "config/docker-preflight/config.json")
+    let file = try scene.directory.write(
+      #"{"heal": {"allow": "yes"}, "timeout": "90s"}"#, to: "config/docker-preflight/config.json")
     for command in [["heal", "--dry-run"], ["check"], ["serve"]] {
       let run = try await PreflightRun.run(command, environment: scene.environment)
       #expect(run.status == 2)
       #expect(run.standardError.contains(file))
       #expect(run.standardError.contains(#""heal.allow": expected true or false"#))
     }
-    _ = try scene.directory.write(#"{"startCommand": ["true"], "colour": "blue"}"#, to: "config/docker-preflight/config.json")
+    _ = try scene.directory.write(
+      #"{"startCommand": ["true"], "colour": "blue"}"#, to: "config/docker-preflight/config.json")
     scene.environment["PREFLIGHT_START_COMMAND"] = nil
     let (run, outcome) = try await scene.heal(["--dry-run", "--json"])
     #expect(run.status == 0)

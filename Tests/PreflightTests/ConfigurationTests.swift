@@ -1,6 +1,6 @@
 import Preflight
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Configuration: defaults < file < environment")
 struct ConfigurationTests {
@@ -93,7 +93,10 @@ struct ConfigurationTests {
     let (environment, file) = try environment(file: #"{"timeout": "10s", "colour": "blue", "heal": {"ask": 1}}"#)
     let configuration = try ConfigurationLoader(environment: environment).load()
     #expect(configuration.timeout == .seconds(10))
-    #expect(configuration.warnings == [#"\#(file): unknown key "colour" (ignored)"#, #"\#(file): unknown key "heal.ask" (ignored)"#])
+    #expect(
+      configuration.warnings == [
+        #"\#(file): unknown key "colour" (ignored)"#, #"\#(file): unknown key "heal.ask" (ignored)"#,
+      ])
   }
 
   @Test(

@@ -1,8 +1,9 @@
 import Foundation
 import JSON
-@testable import Preflight
-import Testing
 import TestSupport
+import Testing
+
+@testable import Preflight
 
 /// The parts a heal step is made of, with real processes: the command runner, the action log, the heal lock.
 @Suite("Heal machinery")
@@ -47,7 +48,9 @@ struct HealMachineryTests {
     let outcome = await runner.run(
       ["sh", "-c", "sleep 120 & echo $! > \(pidFile); echo started; exit 4"], timeout: .seconds(100))
     let elapsed = ContinuousClock.now - started
-    if let pid = pid_t((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") {
+    if let pid = pid_t(
+      (try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+    {
       await ForeignProcess(pid: pid).stop()
     }
     #expect(outcome.ending == .exited(4))
@@ -103,7 +106,8 @@ struct HealMachineryTests {
     #expect(lines.count == 8 * 40)
     let entries = try lines.map { try JSONValue.parse(String($0)) }
     #expect(entries.allSatisfy { $0["output"]?.stringValue == output && $0["outcome"] == "failed" })
-    #expect(entries.allSatisfy { $0["time"]?.stringValue?.hasSuffix("Z") == true && $0["endpoint"] == "unix:///tmp/x.sock" })
+    #expect(
+      entries.allSatisfy { $0["time"]?.stringValue?.hasSuffix("Z") == true && $0["endpoint"] == "unix:///tmp/x.sock" })
     #expect(Set(entries.compactMap { $0["command"]?.description }).count == 8 * 40)
   }
 

@@ -1,8 +1,9 @@
 import EngineKit
 import Foundation
-@testable import Preflight
-import Testing
 import TestSupport
+import Testing
+
+@testable import Preflight
 
 /// Heal plans for hosts this machine is not (macOS, Windows, WSL, systemd, rootless), from `HostFacts` values. Where
 /// a plan's programs can be stood in for, stub commands on the search path record the argv each step really ran.
@@ -40,7 +41,8 @@ struct HealPlanFixtureTests {
       endpoint: "unix:///var/run/docker.sock", providers: [.dockerDesktop, .orbstack],
       expected: [["open", "-a", "Docker"], ["orb", "start"]]),
     Host(
-      name: "fixture macOS, Colima default profile", os: .macos, endpoint: "unix:///Users/me/.colima/default/docker.sock",
+      name: "fixture macOS, Colima default profile", os: .macos,
+      endpoint: "unix:///Users/me/.colima/default/docker.sock",
       providers: [.colima], expected: [["colima", "start"]]),
     Host(
       name: "fixture macOS, Colima profile work, with a configured command first", os: .macos,
@@ -60,7 +62,9 @@ struct HealPlanFixtureTests {
     Host(
       name: "fixture Windows, Docker Desktop", os: .windows, endpoint: "npipe:////./pipe/dockerDesktopLinuxEngine",
       providers: [.dockerDesktop], desktopCLI: true,
-      expected: [["docker", "desktop", "start", "--timeout", "90"], [#"C:\Program Files\Docker\Docker\Docker Desktop.exe"#]],
+      expected: [
+        ["docker", "desktop", "start", "--timeout", "90"], [#"C:\Program Files\Docker\Docker\Docker Desktop.exe"#],
+      ],
       runnable: false),
     Host(
       name: "fixture WSL, Docker Desktop through interop, then service docker start with sudo -n", os: .linux,
@@ -82,7 +86,8 @@ struct HealPlanFixtureTests {
       hasSystemd: true, units: ["docker.service", "docker.socket"], providers: [.dockerEngine],
       expected: [["sudo", "-n", "systemctl", "start", "docker.socket", "docker.service"]]),
     Host(
-      name: "fixture Linux systemd without a socket unit", os: .linux, endpoint: "unix:///run/docker.sock", isRoot: true,
+      name: "fixture Linux systemd without a socket unit", os: .linux, endpoint: "unix:///run/docker.sock",
+      isRoot: true,
       hasSystemd: true, units: ["docker.service"], providers: [.dockerEngine],
       expected: [["systemctl", "start", "docker.service"]]),
     Host(
@@ -172,7 +177,8 @@ struct HealPlanFixtureTests {
     for argv in expected {
       let program = argv[0]
       if program.hasPrefix("/") {
-        try scratch.stubs.add((program as NSString).lastPathComponent, at: program, exitStatus: 1, output: "stub failed")
+        try scratch.stubs.add(
+          (program as NSString).lastPathComponent, at: program, exitStatus: 1, output: "stub failed")
       } else {
         try scratch.stubs.add(program, exitStatus: 1, output: "stub failed")
       }
@@ -192,7 +198,8 @@ struct HealPlanFixtureTests {
     let scratch = try Scratch()
     defer { scratch.remove() }
     let host = Self.hosts.first { $0.name.hasPrefix("fixture WSL as root") }!
-    let healer = Healer(facts: try scratch.facts(for: host), configuration: PreflightConfiguration(), paths: scratch.paths)
+    let healer = Healer(
+      facts: try scratch.facts(for: host), configuration: PreflightConfiguration(), paths: scratch.paths)
     #expect(try healer.plan(strategies: ["dockerd"]).map(\.strategy) == [.dockerd])
     let error = #expect(throws: PreflightError.self) { try healer.plan(strategies: ["dockerd", "magic"]) }
     #expect(error?.description.contains("\"magic\"") == true)

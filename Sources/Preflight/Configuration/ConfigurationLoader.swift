@@ -32,9 +32,9 @@ public struct ConfigurationLoader: Sendable {
   }
 
   /// Applies the keys of one configuration file.
-  func apply(file bytes: [UInt8], named file: String, to configuration: inout PreflightConfiguration)
-    throws(PreflightError)
-  {
+  func apply(
+    file bytes: [UInt8], named file: String, to configuration: inout PreflightConfiguration
+  ) throws(PreflightError) {
     let document: JSONValue
     do {
       document = try JSONValue.parse(bytes)
@@ -55,7 +55,8 @@ public struct ConfigurationLoader: Sendable {
       case "actionLog": configuration.actionLog = try field.string(value, key: key)
       case "heal":
         guard let heal = value.objectValue else {
-          throw .configuration(source: file, key: key, problem: "expected an object such as {\"allow\": true}, found \(value.typeName)")
+          throw .configuration(
+            source: file, key: key, problem: "expected an object such as {\"allow\": true}, found \(value.typeName)")
         }
         for (healKey, healValue) in heal {
           switch healKey {
@@ -78,7 +79,8 @@ public struct ConfigurationLoader: Sendable {
         value = try JSONValue.parse(text)
       } catch {
         throw .configuration(
-          source: source, key: nil, problem: "expected a JSON array of strings such as [\"colima\",\"start\"]: \(error)")
+          source: source, key: nil, problem: "expected a JSON array of strings such as [\"colima\",\"start\"]: \(error)"
+        )
       }
       configuration.startCommand = try FieldReader(source: source).command(value, key: nil)
     }
@@ -124,7 +126,9 @@ private struct FieldReader {
   }
 
   func strings(_ value: JSONValue, key: String?) throws(PreflightError) -> [String] {
-    guard let elements = value.arrayValue, !elements.isEmpty else { throw fail(key, "a non-empty array of strings", value) }
+    guard let elements = value.arrayValue, !elements.isEmpty else {
+      throw fail(key, "a non-empty array of strings", value)
+    }
     var result: [String] = []
     for element in elements {
       guard let text = element.stringValue else { throw fail(key, "an array of strings", element) }

@@ -38,7 +38,9 @@ public struct PreflightPaths: Sendable, Hashable {
   /// `$XDG_RUNTIME_DIR/docker-preflight`, or `/tmp/docker-preflight-<uid>`: per user, gone at reboot, as a lock
   /// should be.
   public var runtimeDirectory: String {
-    if let runtime = environment["XDG_RUNTIME_DIR"], runtime.hasPrefix("/") { return "\(runtime)/\(Self.directoryName)" }
+    if let runtime = environment["XDG_RUNTIME_DIR"], runtime.hasPrefix("/") {
+      return "\(runtime)/\(Self.directoryName)"
+    }
     return "/tmp/\(Self.directoryName)-\(getuid())"
   }
 

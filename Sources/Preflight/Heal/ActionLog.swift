@@ -42,7 +42,9 @@ public struct ActionLog: Sendable {
     var line = value.serialized()
     line.append(UInt8(ascii: "\n"))
     let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-    guard descriptor >= 0 else { throw .stateUnavailable(path: path, reason: "cannot open the action log: \(errnoText())") }
+    guard descriptor >= 0 else {
+      throw .stateUnavailable(path: path, reason: "cannot open the action log: \(errnoText())")
+    }
     defer { close(descriptor) }
     // One write for the whole line: O_APPEND makes it land at the end in one piece.
     var written: Int

@@ -59,7 +59,8 @@ struct CommandRunner: Sendable {
     guard let path = ExecutableLookup.find(program, in: searchPath) else {
       let reason =
         program.contains("/")
-        ? "\(program): no such executable file" : "\(program): not found on the search path (\(searchPath.joined(separator: ":")))"
+        ? "\(program): no such executable file"
+        : "\(program): not found on the search path (\(searchPath.joined(separator: ":")))"
       return outcome(.notLaunched(reason))
     }
     let capture: OutputCapture

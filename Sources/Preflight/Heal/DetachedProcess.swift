@@ -21,7 +21,9 @@ final class DetachedProcess: Sendable {
   /// Starts `path` with `argv` (argv[0] as given), appending its output to `logFile`.
   static func launch(path: String, argv: [String], logFile: String) -> Result<DetachedProcess, LaunchFailure> {
     let log = open(logFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-    guard log >= 0 else { return .failure(LaunchFailure(reason: "cannot open the log file \(logFile): \(errnoText())")) }
+    guard log >= 0 else {
+      return .failure(LaunchFailure(reason: "cannot open the log file \(logFile): \(errnoText())"))
+    }
     defer { close(log) }
 
     #if canImport(Glibc)
@@ -84,13 +86,15 @@ struct LaunchFailure: Error, Sendable {
 #if canImport(Glibc)
   /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), looked up at run time: Swift's Glibc module does not
   /// import GNU extensions.
-  private let closeDescriptorsFrom3: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
-      return nil
-    }
-    return unsafeBitCast(
-      symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-  }()
+  private let closeDescriptorsFrom3:
+    (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+      guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+      else {
+        return nil
+      }
+      return unsafeBitCast(
+        symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
   /// glibc's POSIX_SPAWN_SETSID (2.26+), hidden behind _GNU_SOURCE in the header.
   private let spawnNewSession: Int32 = 0x80

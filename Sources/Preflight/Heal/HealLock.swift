@@ -22,13 +22,15 @@ public final class HealLock: Sendable {
 
   /// Takes the lock, waiting (on a thread of its own, cancellably) while another heal holds it.
   /// `onWait` runs once when the lock is busy, before waiting.
-  public static func acquire(in directory: String, onWait: @Sendable (String) async -> Void = { _ in })
-    async throws(PreflightError) -> HealLock
-  {
+  public static func acquire(
+    in directory: String, onWait: @Sendable (String) async -> Void = { _ in }
+  ) async throws(PreflightError) -> HealLock {
     try makePrivateDirectory(directory)
     let path = "\(directory)/heal.lock"
     let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-    guard descriptor >= 0 else { throw .stateUnavailable(path: path, reason: "cannot open the heal lock: \(errnoText())") }
+    guard descriptor >= 0 else {
+      throw .stateUnavailable(path: path, reason: "cannot open the heal lock: \(errnoText())")
+    }
     if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
       return HealLock(path: path, descriptor: descriptor, waited: false)
     }

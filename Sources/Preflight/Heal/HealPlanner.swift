@@ -168,7 +168,9 @@ public struct HealPlanner: Sendable {
   }
 
   var orbstackStep: HealStep {
-    HealStep(strategy: .orbstack, command: ["orb", "start"], summary: "start OrbStack", readinessTimeout: configuration.timeout)
+    HealStep(
+      strategy: .orbstack, command: ["orb", "start"], summary: "start OrbStack", readinessTimeout: configuration.timeout
+    )
   }
 
   var rancherStep: HealStep {
@@ -232,7 +234,8 @@ public struct HealPlanner: Sendable {
   /// systemd does not manage the engine (a second daemon beside it would fight over the data root).
   func directDaemonSteps(socket: String) -> [HealStep] {
     guard facts.os == .linux, facts.isRoot, !systemdManagesDocker else { return [] }
-    let name = socket == "/var/run/docker.sock" || socket == "/run/docker.sock" ? "dockerd" : "dockerd-\(fileKey(socket))"
+    let name =
+      socket == "/var/run/docker.sock" || socket == "/run/docker.sock" ? "dockerd" : "dockerd-\(fileKey(socket))"
     let pidFile = "\(stateDirectory)/\(name).pid"
     return [
       HealStep(

@@ -122,7 +122,8 @@ public struct Healer: Sendable {
       await events(.stepFinished(result))
       if let report { outcome.report = report }
       if result.outcome == .ready {
-        return finish(healed: true, "the engine at \(endpoint.host) is ready after \(step.strategy.rawValue) (\(step.commandLine))")
+        return finish(
+          healed: true, "the engine at \(endpoint.host) is ready after \(step.strategy.rawValue) (\(step.commandLine))")
       }
     }
     outcome.report = await diagnose()
@@ -136,7 +137,9 @@ public struct Healer: Sendable {
   // MARK: - Steps
 
   /// Runs one step and confirms readiness; the report is the one that confirmed it, when one did.
-  func execute(_ step: HealStep, deadline: ContinuousClock.Instant, events: @Sendable (HealEvent) async -> Void) async
+  func execute(
+    _ step: HealStep, deadline: ContinuousClock.Instant, events: @Sendable (HealEvent) async -> Void
+  ) async
     -> (HealStepResult, HealthReport?)
   {
     let clock = ContinuousClock()
@@ -178,7 +181,8 @@ public struct Healer: Sendable {
 
     case .detached:
       guard let program = step.command.first, let path = ExecutableLookup.find(program, in: facts.searchPath) else {
-        result.output = "\(step.command.first ?? ""): not found on the search path (\(facts.searchPath.joined(separator: ":")))"
+        result.output =
+          "\(step.command.first ?? ""): not found on the search path (\(facts.searchPath.joined(separator: ":")))"
         return finished(.notLaunched)
       }
       let logFile = step.logFile ?? "/dev/null"
@@ -236,7 +240,9 @@ public struct Healer: Sendable {
   }
 
   func noPlanMessage(strategies: [String]?) -> String {
-    if let strategies { return "no step of the strategies \(strategies.joined(separator: ", ")) applies to \(endpoint.host) here" }
+    if let strategies {
+      return "no step of the strategies \(strategies.joined(separator: ", ")) applies to \(endpoint.host) here"
+    }
     return "nothing on this machine can start the engine at \(endpoint.host): configure a start command "
       + "(\"startCommand\" in the configuration file, or PREFLIGHT_START_COMMAND as a JSON array)"
   }
@@ -268,7 +274,9 @@ public struct Healer: Sendable {
 }
 
 /// Runs two operations concurrently and returns the first to finish, cancelling the other.
-func firstOf<T: Sendable>(_ first: @escaping @Sendable () async -> T, _ second: @escaping @Sendable () async -> T) async -> T {
+func firstOf<T: Sendable>(
+  _ first: @escaping @Sendable () async -> T, _ second: @escaping @Sendable () async -> T
+) async -> T {
   await withTaskGroup(of: T.self) { group in
     group.addTask(operation: first)
     group.addTask(operation: second)

@@ -93,7 +93,9 @@ public struct HostFacts: Sendable, Hashable {
         || (readText("/proc/sys/kernel/osrelease")?.lowercased().contains("microsoft") ?? false)
       facts.hasSystemd = fileExists("/run/systemd/system")
       facts.hasSysvinitDockerScript = fileExists("/etc/init.d/docker")
-      let systemDirectories = ["/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"]
+      let systemDirectories = [
+        "/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system",
+      ]
       let userDirectories = ["\(facts.home)/.config/systemd/user", "/etc/systemd/user", "/usr/lib/systemd/user"]
       for unit in ["docker.service", "docker.socket", "podman.socket"]
       where systemDirectories.contains(where: { fileExists("\($0)/\(unit)") }) {
@@ -125,7 +127,8 @@ public struct HostFacts: Sendable, Hashable {
     ]
     facts.hasDockerDesktopCLI = pluginDirectories.contains { fileExists("\($0)/docker-desktop") }
     let byExecutable: [(String, Provider)] = [
-      ("orb", .orbstack), ("rdctl", .rancherDesktop), ("colima", .colima), ("podman", .podman), ("dockerd", .dockerEngine),
+      ("orb", .orbstack), ("rdctl", .rancherDesktop), ("colima", .colima), ("podman", .podman),
+      ("dockerd", .dockerEngine),
     ]
     for (name, provider) in byExecutable where facts.executables[name] != nil {
       facts.installedProviders.insert(provider)
