@@ -4,9 +4,20 @@ import Testing
 
 @Suite("Configuration: defaults < file < environment")
 struct ConfigurationTests {
-  /// A configuration directory with `config.json` holding `contents`, and the environment that points at it.
+  /// A configuration directory with `config.json` holding `contents`, and the environment that points at it;
+  /// the directory goes when the test does.
+  final class Home: Sendable {
+    let directory: TemporaryDirectory
+    init() throws { directory = try TemporaryDirectory(prefix: "cfg") }
+    deinit { directory.remove() }
+  }
+
+  let home: Home
+
+  init() throws { home = try Home() }
+
   func environment(file contents: String?, _ extra: [String: String] = [:]) throws -> ([String: String], String) {
-    let directory = try TemporaryDirectory(prefix: "cfg")
+    let directory = home.directory
     let file = directory.file("docker-preflight/config.json")
     if let contents { _ = try directory.write(contents, to: "docker-preflight/config.json") }
     return (["HOME": directory.path, "XDG_CONFIG_HOME": directory.path].merging(extra) { $1 }, file)
