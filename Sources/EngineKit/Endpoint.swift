@@ -16,9 +16,12 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 
   public var description: String { host }
 
-  /// Parses a docker host address (`-H`, `DOCKER_HOST`, a context's `Endpoints.docker.Host`).
+  /// Parses a docker host address (`-H`, `DOCKER_HOST`, a context's `Endpoints.docker.Host`). `tls` applies to
+  /// `tcp://` only: like the docker CLI, sockets and ssh ignore it.
   public init(parsing host: String, source: EndpointSource, tls: TLSOptions? = nil) throws(EndpointError) {
-    self.init(host: host, transport: try Transport(parsing: host), source: source, tls: tls)
+    let transport = try Transport(parsing: host, defaultTCPPort: tls == nil ? 2375 : 2376)
+    let usesTLS = if case .tcp = transport { tls } else { TLSOptions?.none }
+    self.init(host: host.trimmingWhitespace, transport: transport, source: source, tls: usesTLS)
   }
 }
 
@@ -26,7 +29,9 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 public enum Transport: Sendable, Hashable {
   case unix(path: String)
   case tcp(host: String, port: Int)
-  case ssh(user: String?, host: String, port: Int?)
+  /// `socketPath` is the engine socket on the remote host (`ssh://host/run/docker.sock`); `nil` lets the remote
+  /// docker CLI use its own default.
+  case ssh(user: String?, host: String, port: Int?, socketPath: String? = nil)
   /// A Windows named pipe, e.g. `//./pipe/docker_engine`.
   case namedPipe(path: String)
 
@@ -40,9 +45,11 @@ public enum Transport: Sendable, Hashable {
     }
   }
 
-  /// Parses `unix://PATH`, `tcp://HOST[:PORT]`, `ssh://[USER@]HOST[:PORT]`, `npipe://PATH`, and a bare absolute
-  /// socket path, as the docker CLI accepts them.
-  public init(parsing host: String) throws(EndpointError) {
+  /// Parses `unix://PATH`, `tcp://HOST[:PORT]`, `ssh://[USER@]HOST[:PORT][/SOCKET]`, `npipe://PATH`, and a bare
+  /// absolute socket path, as the docker CLI accepts them. A `tcp://` address without a port gets `defaultTCPPort`:
+  /// 2375, or 2376 when TLS is on (as `docker -H` does).
+  public init(parsing host: String, defaultTCPPort: Int = 2375) throws(EndpointError) {
+    let host = host.trimmingWhitespace
     if host.hasPrefix("/") {
       self = .unix(path: host)
       return
@@ -58,17 +65,28 @@ public enum Transport: Sendable, Hashable {
       self = .unix(path: rest)
     case "tcp", "http", "https":
       let (name, port) = try Self.hostAndPort(rest, original: host)
-      self = .tcp(host: name, port: port ?? 2375)
+      self = .tcp(host: name, port: port ?? defaultTCPPort)
     case "ssh":
       var authority = rest
-      if let slash = authority.firstIndex(of: "/") { authority = String(authority[..<slash]) }
+      var socketPath: String?
+      if let slash = authority.firstIndex(of: "/") {
+        let path = String(authority[slash...])
+        if path.contains(where: { $0 != "/" }) { socketPath = path }
+        authority = String(authority[..<slash])
+      }
+      guard !authority.contains("?"), !authority.contains("#"), !(socketPath ?? "").contains("?") else {
+        throw .invalidHost(host, reason: "query parameters and fragments are not allowed in ssh:// addresses")
+      }
       var user: String?
       if let at = authority.lastIndex(of: "@") {
         user = String(authority[..<at])
         authority = String(authority[authority.index(after: at)...])
+        guard let name = user, !name.contains(":") else {
+          throw .invalidHost(host, reason: "a password in an ssh:// address is not supported; use a key or an agent")
+        }
       }
       let (name, port) = try Self.hostAndPort(authority, original: host)
-      self = .ssh(user: user, host: name, port: port)
+      self = .ssh(user: user, host: name, port: port, socketPath: socketPath)
     case "npipe":
       guard !rest.isEmpty else { throw .invalidHost(host, reason: "the pipe path is empty") }
       self = .namedPipe(path: rest)
@@ -100,6 +118,12 @@ public enum Transport: Sendable, Hashable {
       throw .invalidHost(original, reason: "\"\(text)\" is not a port number")
     }
     return port
+  }
+}
+
+extension String {
+  var trimmingWhitespace: String {
+    String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
   }
 }
 

@@ -5,6 +5,8 @@ public enum EndpointError: Error, Sendable, Equatable, CustomStringConvertible {
   case unreadableFile(path: String, reason: String)
   case malformedFile(path: String, key: String?, reason: String)
   case contextNotFound(name: String, metadataPath: String)
+  /// Settings that contradict each other, e.g. `--host` with `--context`.
+  case conflictingOptions(String)
 
   public var description: String {
     switch self {
@@ -18,6 +20,8 @@ public enum EndpointError: Error, Sendable, Equatable, CustomStringConvertible {
       "\(path): \(reason)"
     case .contextNotFound(let name, let path):
       "context \"\(name)\" does not exist (no \(path)); see `docker context ls`"
+    case .conflictingOptions(let reason):
+      "conflicting options: \(reason)"
     }
   }
 }

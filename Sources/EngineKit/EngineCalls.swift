@@ -49,12 +49,13 @@ public struct EngineVersion: Sendable, Hashable, Decodable {
 }
 
 extension EngineSession {
-  /// `HEAD /_ping`, falling back to `GET` for servers that refuse `HEAD`. A 5xx means the daemon is up but still
-  /// starting; an answer without Docker's headers and without `OK` is not an engine.
-  public func ping() async throws -> PingResult {
-    var response = try await send(EngineRequest(.HEAD, "/_ping"))
-    if response.status == 405 || response.status == 404 || response.header("Api-Version") == nil {
-      response = try await send(EngineRequest(.GET, "/_ping"))
+  /// `HEAD /_ping`, falling back to `GET` (as the docker CLI does) when the answer lacks Docker's headers and the
+  /// connection stays open. A 5xx means the daemon is up but still starting; an answer without Docker's headers and
+  /// without `OK` is not an engine.
+  public func ping(timeout: Duration? = nil) async throws -> PingResult {
+    var response = try await send(EngineRequest(.HEAD, "/_ping"), timeout: timeout)
+    if response.header("Api-Version") == nil && response.keepsConnectionOpen {
+      response = try await send(EngineRequest(.GET, "/_ping"), timeout: timeout)
     }
     if response.status >= 500 {
       throw EngineError(
@@ -65,22 +66,47 @@ extension EngineSession {
     let isEngine =
       response.status == 200 && (response.header("Api-Version") != nil || response.bodyText.hasPrefix("OK"))
     guard isEngine else {
+      // A daemon listening with TLS answers plain HTTP with a bare 400 and hangs up.
+      if case .tcp = endpoint.transport, endpoint.tls == nil, response.status == 400 {
+        throw EngineError(
+          kind: .notAnEngine, endpoint: endpoint.host,
+          message: "\(endpoint.host) answers HTTP 400 to /_ping without Docker's headers: it is not a plain-HTTP "
+            + "container engine (a daemon that requires TLS answers plain HTTP this way)",
+          recommendation: "If it is a TLS port, set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (or use a context with "
+            + "TLS material); otherwise point DOCKER_HOST at the engine")
+      }
       throw EngineError(
         kind: .notAnEngine, endpoint: endpoint.host,
-        message: "\(endpoint.host) answers HTTP \(response.status) to /_ping without Docker's headers: it is not a container engine",
+        message: "\(endpoint.host) answers HTTP \(response.status) to /_ping without Docker's headers: it is not a "
+          + "container engine",
         recommendation: "Point DOCKER_HOST (or the context) at the engine's socket")
     }
-    return PingResult(
+    let result = PingResult(
       apiVersion: response.header("Api-Version"),
       osType: response.header("Ostype"),
       experimental: response.header("Docker-Experimental").map { $0 == "true" },
       builderVersion: response.header("Builder-Version"),
       libpodAPIVersion: response.header("Libpod-API-Version"))
+    lastPing = result
+    return result
   }
 
   /// `GET /version`; a 5xx is "still starting", an unreadable body "not an engine".
-  public func version() async throws -> EngineVersion {
-    try decode(EngineVersion.self, from: try await send(EngineRequest(.GET, "/version")), call: "/version")
+  public func version(timeout: Duration? = nil) async throws -> EngineVersion {
+    try decode(EngineVersion.self, from: try await send(EngineRequest(.GET, "/version"), timeout: timeout), call: "/version")
+  }
+
+  /// The API version to talk in, as the docker CLI negotiates it: the lower of ours and the daemon's `Api-Version`
+  /// (pinging first if this session has not). A daemon below ``minimumAPIVersion`` is `api-too-old`.
+  public func negotiateAPIVersion() async throws -> APIVersion {
+    let ping: PingResult
+    if let lastPing { ping = lastPing } else { ping = try await self.ping() }
+    return try APIVersion.negotiate(daemonSays: ping.apiVersion, minimum: minimumAPIVersion, endpoint: endpoint.host)
+  }
+
+  /// `/v1.41/containers/create` for `/containers/create`, in the negotiated version.
+  public func versioned(_ path: String) async throws -> String {
+    "/v\(try await negotiateAPIVersion())\(path)"
   }
 
   func decode<T: Decodable>(_ type: T.Type, from response: EngineResponse, call: String) throws -> T {

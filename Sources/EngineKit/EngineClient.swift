@@ -20,87 +20,169 @@ public struct EngineRequest: Sendable {
 /// An engine's HTTP answer, read whole.
 public struct EngineResponse: Sendable {
   public var status: Int
+  public var version: HTTPVersion
   public var headers: HTTPHeaders
   public var body: [UInt8]
 
   public func header(_ name: String) -> String? { headers.first(name: name) }
   public var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+  /// Whether another request may follow on the same connection (HTTP/1.1 keep-alive unless `Connection: close`).
+  public var keepsConnectionOpen: Bool {
+    let connection = headers[canonicalForm: "connection"].map { $0.lowercased() }
+    if connection.contains("close") { return false }
+    let persistentByDefault = version.major > 1 || (version.major == 1 && version.minor >= 1)
+    return persistentByDefault || connection.contains("keep-alive")
+  }
 }
 
-/// Talks HTTP/1.1 to one engine endpoint over SwiftNIO, whatever the transport.
+/// Talks HTTP/1.1 to one engine endpoint over SwiftNIO, whatever the transport: unix socket, TCP, TCP with TLS,
+/// or ssh (`docker system dial-stdio` on the remote host).
 ///
-/// Every use is bounded by `timeout`: connecting and every exchange of one ``withSession(_:)`` together.
+/// Connecting is bounded by `timeout`, and so is every call that does not set a bound of its own; a call that
+/// runs out closes the connection, and the session fails with a `timeout` error.
 public struct EngineClient: Sendable {
   public let endpoint: Endpoint
   public let timeout: Duration
+  public let ssh: SSHOptions
+  /// Daemons whose API is older are refused with `api-too-old` when the API version is negotiated.
+  public let minimumAPIVersion: APIVersion
+  /// Built once per client: the files are read here, not per connection.
+  private let tlsContext: Result<TLSContext, TLSError>?
   /// The largest response body read; an engine has no business sending more for the calls we make.
   public static let maxBodyBytes = 16 << 20
 
-  public init(endpoint: Endpoint, timeout: Duration = .seconds(2)) {
+  public init(
+    endpoint: Endpoint,
+    timeout: Duration = .seconds(2),
+    ssh: SSHOptions = SSHOptions(),
+    minimumAPIVersion: APIVersion = .oldestSupported
+  ) {
     self.endpoint = endpoint
     self.timeout = timeout
+    self.ssh = ssh
+    self.minimumAPIVersion = minimumAPIVersion
+    if case .tcp = endpoint.transport, let options = endpoint.tls {
+      tlsContext = Result { () throws(TLSError) in try TLSContext(options) }
+    } else {
+      tlsContext = nil
+    }
   }
 
   /// Opens one connection and runs `body` with it; requests on the session go one after another on that
-  /// connection (keep-alive), which saves a connect per call.
+  /// connection (keep-alive), which saves a connect per call. The connection (and an ssh child) is gone when this
+  /// returns. Cancelling the calling task closes the connection at once.
   public func withSession<T>(_ body: (EngineSession) async throws -> T) async throws(EngineError) -> T {
-    let deadline = NIODeadline.now() + TimeAmount(timeout)
-    let timedOut = Atomic<Bool>(false)
+    let classifier = EngineErrorClassifier(endpoint: endpoint, connectTimeout: timeout)
+    let watchdog = CallWatchdog()
+    var tunnel: SSHTunnel?
     do {
-      let channel = try await EngineConnector(endpoint: endpoint).connect(deadline: deadline)
-      let timer = channel.channel.eventLoop.scheduleTask(deadline: deadline) { [channel = channel.channel] in
-        timedOut.store(true, ordering: .relaxed)
+      let tls = try tlsContext?.get()
+      let connection = try await EngineConnector(endpoint: endpoint, tls: tls, ssh: ssh).connect(timeout: timeout)
+      tunnel = connection.tunnel
+      let channel = connection.channel.channel
+      let result = try await withTaskCancellationHandler {
+        try await connection.channel.executeThenClose { inbound, outbound in
+          let session = EngineSession(
+            client: self, channel: channel, outbound: outbound, responses: inbound.makeAsyncIterator(),
+            watchdog: watchdog)
+          return try await body(session)
+        }
+      } onCancel: {
         channel.close(promise: nil)
       }
-      defer { timer.cancel() }
-      return try await channel.executeThenClose { inbound, outbound in
-        var iterator = inbound.makeAsyncIterator()
-        let session = EngineSession(endpoint: endpoint, host: hostHeader, outbound: outbound) {
-          try await iterator.next()
-        }
-        return try await body(session)
-      }
+      await tunnel?.end()
+      return result
     } catch {
-      throw EngineErrorClassifier(endpoint: endpoint, timeout: timeout)
-        .classify(error, timedOut: timedOut.load(ordering: .relaxed))
+      var exit: SSHExit?
+      if let tunnel {
+        // After a failure the child has usually exited already (its stdout closing is what we saw): give it a
+        // moment, for its status says why. A timeout is no reason to wait longer.
+        if watchdog.expired == nil { exit = await tunnel.exit(within: .seconds(1)) }
+        let ended = await tunnel.end()
+        exit = exit ?? ended
+      }
+      throw classifier.classify(
+        error, expiredCall: watchdog.expired, cancelled: Task.isCancelled, ssh: exit)
     }
   }
 
   /// One request on a connection of its own.
-  public func send(_ request: EngineRequest) async throws(EngineError) -> EngineResponse {
-    try await withSession { try await $0.send(request) }
+  public func send(_ request: EngineRequest, timeout: Duration? = nil) async throws(EngineError) -> EngineResponse {
+    try await withSession { try await $0.send(request, timeout: timeout) }
   }
 
-  private var hostHeader: String {
-    if case .tcp(let host, let port) = endpoint.transport { return "\(host):\(port)" }
+  /// What the `Host` header says: the address for TCP, `localhost` for sockets (dockerd answers 400 without one).
+  var hostHeader: String {
+    if case .tcp(let host, let port) = endpoint.transport {
+      return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
     return "localhost"
   }
 }
 
-/// Sequential requests on one open connection.
-public struct EngineSession {
+/// Sequential requests on one open connection, each bounded by a timeout; remembers what `_ping` said so that
+/// later calls use the negotiated API version.
+public final class EngineSession {
   public let endpoint: Endpoint
-  let host: String
-  let outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
-  let nextPart: () async throws -> HTTPClientResponsePart?
+  /// The bound of a call that sets none.
+  public let defaultTimeout: Duration
+  public let minimumAPIVersion: APIVersion
+  /// What `/_ping` said, once it was called on this session.
+  public internal(set) var lastPing: PingResult?
 
-  public func send(_ request: EngineRequest) async throws -> EngineResponse {
+  let hostHeader: String
+  private let channel: any Channel
+  private let outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
+  private var responses: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator
+  private let watchdog: CallWatchdog
+  /// The last answer said the server closes the connection after it.
+  private var closing = false
+
+  init(
+    client: EngineClient, channel: any Channel, outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>,
+    responses: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator, watchdog: CallWatchdog
+  ) {
+    endpoint = client.endpoint
+    defaultTimeout = client.timeout
+    minimumAPIVersion = client.minimumAPIVersion
+    hostHeader = client.hostHeader
+    self.channel = channel
+    self.outbound = outbound
+    self.responses = responses
+    self.watchdog = watchdog
+  }
+
+  /// Sends `request` and reads the whole answer, within `timeout` (the client's when `nil`).
+  public func send(_ request: EngineRequest, timeout: Duration? = nil) async throws -> EngineResponse {
+    guard !closing else { throw EngineConnectionFailure.closedAfterAnswer }
+    let timer = watchdog.arm(timeout ?? defaultTimeout, closing: channel)
+    defer { timer.cancel() }
+
     var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.path)
-    head.headers.add(name: "Host", value: host)
+    head.headers.add(name: "Host", value: hostHeader)
     head.headers.add(name: "User-Agent", value: "docker-preflight")
     if let body = request.body {
       head.headers.add(name: "Content-Type", value: "application/json")
       head.headers.add(name: "Content-Length", value: String(body.count))
     }
-    try await outbound.write(.head(head))
-    if let body = request.body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-    try await outbound.write(.end(nil))
+    do {
+      try await outbound.write(.head(head))
+      if let body = request.body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+      try await outbound.write(.end(nil))
+    } catch {
+      // A closed writer says only that the connection is gone; the pipeline's own error (a TLS failure, a reset)
+      // says why.
+      while try await responses.next() != nil {}
+      throw error
+    }
 
     var response: EngineResponse?
-    while let part = try await nextPart() {
+    while let part = try await responses.next() {
       switch part {
       case .head(let head):
-        response = EngineResponse(status: Int(head.status.code), headers: head.headers, body: [])
+        response = EngineResponse(
+          status: Int(head.status.code), version: head.version, headers: head.headers, body: [])
       case .body(var buffer):
         guard (response?.body.count ?? 0) + buffer.readableBytes <= EngineClient.maxBodyBytes else {
           throw EngineConnectionFailure.bodyTooLarge(limit: EngineClient.maxBodyBytes)
@@ -108,6 +190,7 @@ public struct EngineSession {
         response?.body.append(contentsOf: buffer.readBytes(length: buffer.readableBytes) ?? [])
       case .end:
         guard let response else { throw EngineConnectionFailure.closedMidResponse }
+        if !response.keepsConnectionOpen { closing = true }
         return response
       }
     }
@@ -115,40 +198,25 @@ public struct EngineSession {
   }
 }
 
-/// Failures of the exchange itself that NIO does not name.
-enum EngineConnectionFailure: Error {
-  case closedMidResponse
-  case bodyTooLarge(limit: Int)
-}
+/// Closes the connection when a call outlives its bound, and remembers which bound that was.
+final class CallWatchdog: Sendable {
+  private let expiredBound = Mutex<Duration?>(nil)
 
-/// Opens a channel to an endpoint with the HTTP/1.1 client handlers installed.
-struct EngineConnector {
-  typealias HTTPChannel = NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
-  let endpoint: Endpoint
+  /// The bound of the call that ran out, if one did.
+  var expired: Duration? { expiredBound.withLock { $0 } }
 
-  func connect(deadline: NIODeadline) async throws -> HTTPChannel {
-    let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-      .connectTimeout(max(deadline - .now(), .milliseconds(1)))
-    let initializer: @Sendable (any Channel) -> EventLoopFuture<HTTPChannel> = { channel in
-      channel.eventLoop.makeCompletedFuture {
-        try channel.pipeline.syncOperations.addHTTPClientHandlers()
-        return try HTTPChannel(wrappingChannelSynchronously: channel)
-      }
-    }
-    switch endpoint.transport {
-    case .unix(let path):
-      return try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: initializer)
-    case .tcp(let host, let port):
-      guard endpoint.tls == nil else { throw UnsupportedTransport(reason: "TLS is not available yet") }
-      return try await bootstrap.connect(host: host, port: port, channelInitializer: initializer)
-    case .ssh:
-      throw UnsupportedTransport(reason: "ssh:// endpoints are not available yet")
-    case .namedPipe:
-      throw UnsupportedTransport(reason: "named pipes exist only on Windows")
+  func arm(_ bound: Duration, closing channel: any Channel) -> Scheduled<Void> {
+    channel.eventLoop.scheduleTask(in: TimeAmount(bound)) { [self] in
+      expiredBound.withLock { $0 = $0 ?? bound }
+      channel.close(promise: nil)
     }
   }
 }
 
-struct UnsupportedTransport: Error {
-  let reason: String
+/// Failures of the exchange itself that NIO does not name.
+enum EngineConnectionFailure: Error {
+  case closedMidResponse
+  /// The server said it closes the connection after its answer, and another request was to follow.
+  case closedAfterAnswer
+  case bodyTooLarge(limit: Int)
 }

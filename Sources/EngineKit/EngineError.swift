@@ -13,9 +13,17 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case apiTooOld = "api-too-old"
     case pipeMissing = "pipe-missing"
     case sshFailure = "ssh-failure"
+    /// The ssh server refused our credentials.
+    case sshAuthFailed = "ssh-auth-failed"
+    /// ssh logged in, but the remote host has no `docker` command to run `system dial-stdio`.
+    case remoteDockerMissing = "remote-docker-missing"
     case hostUnreachable = "host-unreachable"
     case unsupportedTransport = "unsupported-transport"
     case protocolError = "protocol-error"
+    /// The engine answered a call with an error (the container could not be created, …).
+    case requestFailed = "request-failed"
+    /// The caller gave up (the task was cancelled) before the engine answered.
+    case cancelled
   }
 
   public var kind: Kind

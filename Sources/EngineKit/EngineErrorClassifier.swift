@@ -4,30 +4,53 @@ import NIOPosix
 
 #if canImport(Glibc)
   import Glibc
+#elseif canImport(Musl)
+  import Musl
 #elseif canImport(Darwin)
   import Darwin
 #endif
 
-/// Turns what NIO and the OS reported into an ``EngineError`` a person can act on.
+/// Turns what NIO, OpenSSL, ssh and the OS reported into an ``EngineError`` a person can act on: from error numbers,
+/// TLS evidence and exit statuses, not from message text.
 struct EngineErrorClassifier {
   let endpoint: Endpoint
-  let timeout: Duration
+  /// The bound on connecting, to say how long we waited.
+  let connectTimeout: Duration
 
-  func classify(_ error: any Error, timedOut: Bool) -> EngineError {
+  func classify(_ error: any Error, expiredCall: Duration?, cancelled: Bool, ssh: SSHExit?) -> EngineError {
     if let error = error as? EngineError { return error }
-    if timedOut || isTimeout(error) {
+    // ssh's exit explains the end of its stdout better than the end itself.
+    if let ssh, let failure = SSHFailureClassifier(endpoint: endpoint).classify(ssh) { return failure }
+    if let bound = expiredCall {
       return make(
-        .timeout, "the engine at \(endpoint.host) did not answer within \(timeout.readable)",
+        .timeout, "the engine at \(endpoint.host) did not answer within \(bound.readable)",
         "The daemon may be hung or still starting; check its logs, or wait longer (--timeout)")
     }
+    if cancelled {
+      return make(.cancelled, "the call to \(endpoint.host) was cancelled", "Nothing to do: it was asked to stop")
+    }
+    if isConnectTimeout(error) {
+      return make(
+        .timeout, "connecting to \(endpoint.host) did not complete within \(connectTimeout.readable)",
+        "Check that the host is up and that a firewall lets the port through")
+    }
+    if let error = error as? TLSError { return classify(tls: error) }
     if let errno = osErrno(error) { return classify(errno: errno) }
     switch error {
-    case let failure as UnsupportedTransport:
-      return make(.unsupportedTransport, "cannot reach \(endpoint.host): \(failure.reason)", "Use a unix:// or tcp:// endpoint")
+    case let failure as NamedPipeUnavailable:
+      return NamedPipeFailure.unavailableHere(pipe: failure.path, endpoint: endpoint.host)
+    case let failure as SSHLaunchFailure:
+      return make(
+        .sshFailure, "cannot reach \(endpoint.host): \(failure.reason)",
+        "Install an OpenSSH client (apt install openssh-client), or use a unix:// or tcp:// endpoint")
     case EngineConnectionFailure.closedMidResponse:
       return make(
         .protocolError, "the engine at \(endpoint.host) closed the connection before it finished answering",
         "The daemon may be restarting; try again, and check its logs if it persists")
+    case EngineConnectionFailure.closedAfterAnswer:
+      return make(
+        .protocolError, "\(endpoint.host) closes the connection after each answer, unlike a container engine",
+        "Check that \(endpoint.host) is the engine itself, not a proxy in front of it")
     case EngineConnectionFailure.bodyTooLarge(let limit):
       return make(
         .notAnEngine, "\(endpoint.host) sent a response larger than \(limit) bytes",
@@ -79,10 +102,48 @@ struct EngineErrorClassifier {
       return make(
         .notAnEngine, "\(path) is not a socket",
         "Point DOCKER_HOST at the engine's socket", errno: errno)
+    case ECONNRESET, EPIPE:
+      return make(
+        .protocolError, "the engine at \(endpoint.host) dropped the connection before answering",
+        "The daemon may be restarting or overloaded; try again, and check its logs if it persists", errno: errno)
     default:
       return make(
         .protocolError, "Cannot connect to \(endpoint.host): \(String(cString: strerror(errno)))",
         "Check that the engine is running", errno: errno)
+    }
+  }
+
+  /// Which side of the TLS exchange failed, and what to do about it.
+  func classify(tls error: TLSError) -> EngineError {
+    let material =
+      switch endpoint.source {
+      case .context(let name): "the TLS files of context \(name) (docker context inspect \(name))"
+      default: "DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem)"
+      }
+    switch error {
+    case .unreadableFile, .invalidMaterial:
+      return make(
+        .tlsFailure, "cannot use the TLS material for \(endpoint.host): \(error)",
+        "Fix or replace the file named, in \(material): the CA as PEM, the client certificate and its unencrypted key")
+    case .serverCertificateRejected(let reason):
+      return make(
+        .tlsFailure, "we rejected the certificate of the engine at \(endpoint.host): \(reason)",
+        "Trust the CA that issued the daemon's certificate (ca.pem in \(material)), and check that the address "
+          + "is a name or IP the certificate was issued for")
+    case .clientCertificateRejected(let reason):
+      return make(
+        .tlsFailure, "the engine at \(endpoint.host) rejected our client certificate: \(reason)",
+        "Use a client certificate (cert.pem and key.pem in \(material)) signed by the CA the daemon trusts "
+          + "(its --tlscacert)")
+    case .handshakeFailed(let reason):
+      return make(
+        .tlsFailure, "the TLS handshake with \(endpoint.host) failed: \(reason)",
+        "Check that \(endpoint.host) serves the Docker API over TLS (dockerd --tlsverify); for a plain tcp:// "
+          + "engine unset DOCKER_TLS_VERIFY")
+    case .connectionClosedDuringHandshake:
+      return make(
+        .tlsFailure, "\(endpoint.host) closed the connection during the TLS handshake",
+        "Check that \(endpoint.host) serves the Docker API over TLS, and the daemon's logs for the reason")
     }
   }
 
@@ -98,10 +159,10 @@ struct EngineErrorClassifier {
     }
   }
 
-  private func isTimeout(_ error: any Error) -> Bool {
+  private func isConnectTimeout(_ error: any Error) -> Bool {
     if case ChannelError.connectTimeout = error { return true }
     if let error = error as? NIOConnectionError {
-      return error.connectionErrors.contains { isTimeout($0.error) }
+      return error.connectionErrors.contains { isConnectTimeout($0.error) }
     }
     return false
   }

@@ -8,24 +8,37 @@ struct EndpointCheck: DiagnosticCheck {
   }
 }
 
-/// `_ping` then `/version` on one connection: readiness means both answer.
+/// `_ping` then `/version` on one connection: readiness means both answer. Then the API version is negotiated as
+/// the docker CLI does; an engine older than the minimum answers, but fails the check (`api-too-old`).
 struct ConnectivityCheck: DiagnosticCheck {
   let id = "connectivity"
   func run(_ state: inout DiagnosisState) async -> CheckResult {
     do {
-      let client = EngineClient(endpoint: state.endpoint, timeout: state.options.timeout)
+      let client = state.options.client(for: state.endpoint)
       let (ping, version) = try await client.withSession { session in
         (try await session.ping(), try await session.version())
       }
       state.ping = ping
       state.version = version
-      return CheckResult(
-        .pass, "\(version.product) \(version.version) answers (API \(ping.apiVersion ?? version.apiVersion))")
+      let answers = "\(version.product) \(version.version) answers (API \(ping.apiVersion ?? version.apiVersion))"
+      do {
+        state.apiVersion = try APIVersion.negotiate(
+          daemonSays: ping.apiVersion ?? version.apiVersion, minimum: state.options.minimumAPIVersion,
+          endpoint: state.endpoint.host)
+      } catch {
+        return CheckResult(.fail, "\(answers), but \(error.message)", issues: [HealthReport.Issue(error)])
+      }
+      return CheckResult(.pass, answers)
     } catch {
       state.connectionError = error
-      return CheckResult(
-        .fail, error.message,
-        issues: [HealthReport.Issue(code: error.code, message: error.message, recommendation: error.recommendation)])
+      return CheckResult(.fail, error.message, issues: [HealthReport.Issue(error)])
     }
+  }
+}
+
+extension HealthReport.Issue {
+  /// The issue an engine error is, with its stable code.
+  init(_ error: EngineError) {
+    self.init(code: error.code, message: error.message, recommendation: error.recommendation)
   }
 }

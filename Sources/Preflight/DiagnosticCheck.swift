@@ -32,6 +32,8 @@ public struct DiagnosisState: Sendable {
   public var version: EngineVersion?
   /// Set by the connectivity check when it did not.
   public var connectionError: EngineError?
+  /// The API version calls use, once negotiated.
+  public var apiVersion: APIVersion?
   public var provider: String?
   public var dockerDesktopRunning: Bool?
   public var wsl2Status: String?
@@ -47,13 +49,34 @@ public struct DiagnosisState: Sendable {
 
 /// What the caller asks of a diagnosis.
 public struct DiagnoseOptions: Sendable {
-  /// Bounds every call to the engine.
+  /// Bounds connecting and each call to the engine (`_ping`, `/version`, …).
   public var timeout: Duration
   /// Also run a container (the smoke check).
   public var deep: Bool
+  /// The image the smoke check runs a container from; it must be present already (it is never pulled).
+  public var probeImage: String?
+  /// Bounds the whole smoke check: create, start, wait; removal gets a bound of its own.
+  public var probeTimeout: Duration
+  /// Engines whose API is older fail the connectivity check with `api-too-old`.
+  public var minimumAPIVersion: APIVersion
+  /// How `ssh://` endpoints run ssh.
+  public var ssh: SSHOptions
 
-  public init(timeout: Duration = .seconds(2), deep: Bool = false) {
+  public init(
+    timeout: Duration = .seconds(2), deep: Bool = false, probeImage: String? = nil,
+    probeTimeout: Duration = .seconds(30), minimumAPIVersion: APIVersion = .oldestSupported,
+    ssh: SSHOptions = SSHOptions()
+  ) {
     self.timeout = timeout
     self.deep = deep
+    self.probeImage = probeImage
+    self.probeTimeout = probeTimeout
+    self.minimumAPIVersion = minimumAPIVersion
+    self.ssh = ssh
+  }
+
+  /// A client for `endpoint` with these bounds.
+  public func client(for endpoint: Endpoint) -> EngineClient {
+    EngineClient(endpoint: endpoint, timeout: timeout, ssh: ssh, minimumAPIVersion: minimumAPIVersion)
   }
 }

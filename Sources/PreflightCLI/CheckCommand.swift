@@ -13,6 +13,8 @@ struct CheckCommand: AsyncParsableCommand {
         docker-preflight check
         docker-preflight check --json | jq .status
         DOCKER_HOST=unix:///run/user/1000/docker.sock docker-preflight check
+        docker-preflight --context remote check
+        docker-preflight check --deep --probe-image busybox:latest
 
       Exit codes: 0 healthy, 1 unhealthy, 2 usage or configuration error.
       """
@@ -23,14 +25,27 @@ struct CheckCommand: AsyncParsableCommand {
   @Flag(help: "Print the report as JSON on stdout.")
   var json = false
 
-  @Option(help: "How long to wait for the engine to answer, e.g. 2s, 500ms.")
+  @Option(help: "How long to wait for the engine to answer each call, e.g. 2s, 500ms.")
   var timeout: TimeoutValue = TimeoutValue(duration: .seconds(2))
+
+  @Flag(help: "Also run a container from --probe-image (without network) and remove it.")
+  var deep = false
+
+  @Option(help: "The image --deep runs `true` in (default: probeImage in the configuration); it must be present already.")
+  var probeImage: String?
+
+  @Option(help: "How long --deep may take to create, start and wait for the container.")
+  var probeTimeout: TimeoutValue = TimeoutValue(duration: .seconds(30))
 
   func run() async throws {
     global.bootstrapLogging()
-    _ = try global.loadConfiguration()
+    let configuration = try global.loadConfiguration()
     let endpoint = try global.resolveEndpoint()
-    let report = await Diagnoser(endpoint: endpoint, options: DiagnoseOptions(timeout: timeout.duration)).diagnose()
+    var options = DiagnoseOptions(
+      timeout: timeout.duration, deep: deep, probeImage: probeImage ?? configuration.probeImage,
+      probeTimeout: probeTimeout.duration)
+    if let minimum = configuration.minApiVersion.flatMap(APIVersion.init) { options.minimumAPIVersion = minimum }
+    let report = await Diagnoser(endpoint: endpoint, options: options).diagnose()
     if json {
       var output = try JSONValueEncoder().encode(report).serialized()
       output.append(UInt8(ascii: "\n"))

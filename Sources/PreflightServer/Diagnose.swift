@@ -5,18 +5,24 @@ import Preflight
 struct DiagnoseParams: Codable, Sendable {
   /// An endpoint to check instead of the configured one (`unix:///…`, `tcp://…`).
   var host: String?
+  /// A docker context to check instead of the configured endpoint.
   var context: String?
   var deep: Bool?
+  /// The image `deep` runs a container from; it must be present already.
+  var probeImage: String?
   var timeoutMs: Int?
+  var probeTimeoutMs: Int?
 }
 
 extension PreflightServer {
   func diagnose(_ params: DiagnoseParams, _ context: RequestContext) async throws -> HealthReport {
-    let endpoint = try endpoint(host: params.host)
-    let timeout = Duration.milliseconds(params.timeoutMs ?? 2000)
+    let endpoint = try endpoint(host: params.host, context: params.context)
+    let options = DiagnoseOptions(
+      timeout: .milliseconds(params.timeoutMs ?? 2000), deep: params.deep ?? false, probeImage: params.probeImage,
+      probeTimeout: .milliseconds(params.probeTimeoutMs ?? 30_000))
     let progress = context.progress
     await progress?.begin(title: "Diagnosing \(endpoint.host)")
-    let report = await Diagnoser(endpoint: endpoint, options: DiagnoseOptions(timeout: timeout, deep: params.deep ?? false)).diagnose()
+    let report = await Diagnoser(endpoint: endpoint, options: options).diagnose()
     await progress?.end(message: report.healthy ? "ready" : report.status.rawValue)
     return report
   }

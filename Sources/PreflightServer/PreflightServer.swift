@@ -37,13 +37,18 @@ public struct PreflightServer: Sendable {
     return table
   }
 
-  /// Resolves the endpoint a request means: its own `host`, or the server's configuration.
-  func endpoint(host: String?) throws(ResponseError) -> Endpoint {
+  /// Resolves the endpoint a request means: its own `host` or `context` (as `-H` and `--context` would), or the
+  /// server's configuration. A bad `host` or `context` is the request's fault; bad configuration is not.
+  func endpoint(host: String?, context: String? = nil) throws(ResponseError) -> Endpoint {
+    var resolver = resolver
+    if host != nil || context != nil {
+      resolver.hostFlag = host
+      resolver.contextFlag = context
+    }
     do {
-      if let host { return try Endpoint(parsing: host, source: .flag) }
       return try resolver.resolve()
     } catch {
-      if host != nil { throw .invalidParams(error.description) }
+      if host != nil || context != nil { throw .invalidParams(error.description) }
       throw ServerError.configuration(error.description)
     }
   }

@@ -51,6 +51,9 @@ final class TLSClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
   private var flushPending = false
   private var firstBytesReceived: [UInt8] = []
   private let observations = HandshakeObservations()
+  /// Whether any application data arrived: before it does, a closed connection may be the server's rejection.
+  private var plaintextReceived = false
+  private var silentRejectionReported = false
 
   /// - Parameter serverName: the host being connected to; `TLSOptions.serverName`, when set, wins over it.
   init(context: TLSContext, serverName: String?) {
@@ -87,9 +90,12 @@ final class TLSClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         TLSFailureEvidence.isPlainHTTP(firstBytesReceived)
         ? TLSFailureEvidence.plainHTTPAnswer : .connectionClosedDuringHandshake
       fail(context: context, error: error)
-    case .active, .outputClosed, .closed:
+    case .active, .outputClosed:
+      reportSilentRejection(context: context)
       // EOF without close_notify is accepted: HTTP/1.0 bodies end at EOF and engines' Go servers rarely send it.
       state = .closed
+    case .closed:
+      break
     }
     failPendingWrites(ChannelError.ioOnClosedChannel)
     context.fireChannelInactive()
@@ -114,6 +120,16 @@ final class TLSClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
   func channelReadComplete(context: ChannelHandlerContext) {
     context.fireChannelReadComplete()
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    // A reset in place of the first answer after a TLS 1.3 handshake: the server's verdict on our certificate.
+    if let error = error as? IOError, [ECONNRESET, EPIPE].contains(error.errnoCode),
+      state == .active || state == .outputClosed, reportSilentRejection(context: context)
+    {
+      return
+    }
+    context.fireErrorCaught(error)
   }
 
   // MARK: Outbound
@@ -294,6 +310,7 @@ final class TLSClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return 0
       }
       if buffer.readableBytes > 0 {
+        plaintextReceived = true
         context.fireChannelRead(wrapInboundOut(buffer))
         continue
       }
@@ -337,6 +354,25 @@ final class TLSClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
   }
 
   // MARK: Failure
+
+  /// Under TLS 1.3 the client's handshake is over before the server has checked the client certificate, so a server
+  /// that rejects it does so after our request has gone out: with an alert (classified by `failure()`), or, when
+  /// the alert is lost to a reset or the server just hangs up, with nothing at all. A server that asked for a
+  /// certificate and then closes without a single byte of answer has rejected it. Returns whether it reported that.
+  @discardableResult
+  private func reportSilentRejection(context: ChannelHandlerContext) -> Bool {
+    guard !plaintextReceived, !silentRejectionReported, observations.certificateRequested, let ssl,
+      SSL_version(ssl) == TLS1_3_VERSION
+    else { return false }
+    silentRejectionReported = true
+    let error = TLSError.clientCertificateRejected(
+      reason: tlsContext.hasClientCertificate
+        ? "the server closed the connection after the TLS 1.3 handshake without answering: it did not accept the client certificate"
+        : "the server closed the connection after the TLS 1.3 handshake without answering: it requires a client certificate and none is configured")
+    failPendingWrites(error)
+    context.fireErrorCaught(error)
+    return true
+  }
 
   /// Classifies the failure of the OpenSSL call just made, emptying the error queue.
   private func failure() -> TLSError {

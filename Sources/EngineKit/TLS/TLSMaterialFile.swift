@@ -15,24 +15,14 @@ enum TLSMaterialFile {
   static let maximumSize = 8 << 20
 
   static func contents(of path: String) throws(TLSError) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw .unreadableFile(path: path, reason: systemErrorText(errno)) }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 16_384)
-    while true {
-      let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw .unreadableFile(path: path, reason: systemErrorText(errno))
-      }
-      if count == 0 { break }
-      bytes.append(contentsOf: chunk[0..<count])
-      if bytes.count > maximumSize {
-        throw .invalidMaterial(path: path, reason: "larger than \(maximumSize >> 20) MiB, not a PEM file")
+    do {
+      return try BoundedFile.read(path, limit: maximumSize)
+    } catch {
+      switch error {
+      case .system: throw .unreadableFile(path: path, reason: error.reason)
+      case .tooLarge: throw .invalidMaterial(path: path, reason: "\(error.reason), not a PEM file")
       }
     }
-    return bytes
   }
 
   /// Every `CERTIFICATE` block in the file, in order; the caller owns (and must `X509_free`) each one.
@@ -95,10 +85,6 @@ func openSSLReason(_ code: UInt) -> String {
   _ = OPENSSL_init_ssl(UInt64(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS), nil)
   if let text = ERR_reason_error_string(code) { return String(cString: text) }
   return "OpenSSL error \(copenssl_ERR_GET_LIB(code)):\(copenssl_ERR_GET_REASON(code))"
-}
-
-private func systemErrorText(_ code: Int32) -> String {
-  String(cString: strerror(code))
 }
 
 extension [UInt8] {

@@ -1,0 +1,83 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// An open HTTP/1.1 channel to an engine, and the ssh child carrying it when there is one.
+struct EngineConnection {
+  typealias HTTPChannel = NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+  let channel: HTTPChannel
+  let tunnel: SSHTunnel?
+}
+
+/// Opens a channel to an endpoint with the HTTP/1.1 client handlers installed: over a unix socket, TCP, TCP with
+/// TLS (the TLS handler first in the pipeline), or the stdio of an ssh child.
+struct EngineConnector {
+  let endpoint: Endpoint
+  let tls: TLSContext?
+  let ssh: SSHOptions
+
+  func connect(timeout: Duration) async throws -> EngineConnection {
+    let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+      .connectTimeout(TimeAmount(max(timeout, .milliseconds(1))))
+    switch endpoint.transport {
+    case .unix(let path):
+      let channel = try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: Self.httpHandlers)
+      return EngineConnection(channel: channel, tunnel: nil)
+    case .tcp(let host, let port):
+      let initializer: @Sendable (any Channel) -> EventLoopFuture<EngineConnection.HTTPChannel>
+      if let tls {
+        initializer = { channel in
+          channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(TLSClientHandler(context: tls, serverName: host))
+            return try Self.addHTTPHandlers(to: channel)
+          }
+        }
+      } else {
+        initializer = Self.httpHandlers
+      }
+      let channel = try await bootstrap.connect(host: host, port: port, channelInitializer: initializer)
+      return EngineConnection(channel: channel, tunnel: nil)
+    case .ssh(let user, let host, let port, let socketPath):
+      let arguments = SSHCommand.arguments(
+        user: user, host: host, port: port, socketPath: socketPath, connectTimeout: timeout, options: ssh)
+      let tunnel = try SSHTunnel.launch(arguments, options: ssh)
+      do {
+        let channel = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+          .takingOwnershipOfDescriptors(
+            input: tunnel.input, output: tunnel.output, channelInitializer: Self.httpHandlers)
+        return EngineConnection(channel: channel, tunnel: tunnel)
+      } catch {
+        // The descriptors are still ours when the bootstrap fails.
+        close(tunnel.input)
+        close(tunnel.output)
+        await tunnel.end()
+        throw error
+      }
+    case .namedPipe(let path):
+      throw NamedPipeUnavailable(path: path)
+    }
+  }
+
+  private static let httpHandlers: @Sendable (any Channel) -> EventLoopFuture<EngineConnection.HTTPChannel> = {
+    channel in
+    channel.eventLoop.makeCompletedFuture { try addHTTPHandlers(to: channel) }
+  }
+
+  private static func addHTTPHandlers(to channel: any Channel) throws -> EngineConnection.HTTPChannel {
+    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+    return try EngineConnection.HTTPChannel(wrappingChannelSynchronously: channel)
+  }
+}
+
+/// Named pipes are Windows objects; this build has no way to open one.
+struct NamedPipeUnavailable: Error {
+  let path: String
+}
