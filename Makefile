@@ -17,6 +17,10 @@ APT_PACKAGES := \
   curl \
   docker.io \
   busybox-static \
+  openssl \
+  openssh-client \
+  openssh-server \
+  util-linux \
 
 # Python packages the protocol and client tests use.
 PIP_PACKAGES := \

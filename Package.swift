@@ -62,6 +62,8 @@ let package = Package(
       name: "TestSupport",
       dependencies: [
         "JSON", "JSONRPC", "EngineKit",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Subprocess", package: "swift-subprocess"),
         .product(name: "SystemPackage", package: "swift-system"),
       ]

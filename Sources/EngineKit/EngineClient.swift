@@ -165,6 +165,10 @@ public final class EngineSession {
     if let body = request.body {
       head.headers.add(name: "Content-Type", value: "application/json")
       head.headers.add(name: "Content-Length", value: String(body.count))
+    } else if request.method != .GET && request.method != .HEAD {
+      // Without a length NIO would send an empty chunked body, which dockerd takes for a body (and refuses on
+      // `start`: "starting container with non-empty request body").
+      head.headers.add(name: "Content-Length", value: "0")
     }
     do {
       try await outbound.write(.head(head))

@@ -25,10 +25,36 @@ public final class DockerDaemon: @unchecked Sendable {
     }
   }
 
+  /// The files of a daemon that also listens on loopback TCP with `--tlsverify`.
+  public struct TLSFiles: Sendable {
+    public var caPath: String
+    public var certificatePath: String
+    public var keyPath: String
+
+    public init(caPath: String, certificatePath: String, keyPath: String) {
+      self.caPath = caPath
+      self.certificatePath = certificatePath
+      self.keyPath = keyPath
+    }
+
+    /// The server side of a ``TestPKI``.
+    public init(serverOf pki: TestPKI) {
+      self.init(caPath: pki.caPath, certificatePath: pki.serverCertificatePath, keyPath: pki.serverKeyPath)
+    }
+  }
+
   /// Arguments for a daemon rooted in `directory`; the bridge and iptables are off so that daemons of parallel
-  /// tests do not fight over the host's network.
-  public static func arguments(in directory: TemporaryDirectory) -> [String] {
-    [
+  /// tests do not fight over the host's network. With `tls`, it also listens on `tcp://127.0.0.1:0` (a port the
+  /// kernel picks, read back from its log) and requires client certificates from the CA.
+  public static func arguments(in directory: TemporaryDirectory, tls: TLSFiles? = nil) -> [String] {
+    var tcp: [String] = []
+    if let tls {
+      tcp = [
+        "--host", "tcp://127.0.0.1:0", "--tlsverify", "--tlscacert", tls.caPath, "--tlscert", tls.certificatePath,
+        "--tlskey", tls.keyPath,
+      ]
+    }
+    return tcp + [
       "--host", "unix://\(directory.file("docker.sock"))",
       "--data-root", directory.file("data"),
       "--exec-root", directory.file("exec"),
@@ -45,13 +71,13 @@ public final class DockerDaemon: @unchecked Sendable {
 
   /// Starts a daemon and waits until it answers. Skips the test (or, when required, fails it) where no daemon can
   /// run here.
-  public static func start(in directory: TemporaryDirectory? = nil, timeout: Duration = .seconds(60)) async throws
-    -> DockerDaemon
-  {
+  public static func start(
+    in directory: TemporaryDirectory? = nil, tls: TLSFiles? = nil, timeout: Duration = .seconds(60)
+  ) async throws -> DockerDaemon {
     try requireCanRun()
     let directory = try directory ?? TemporaryDirectory(prefix: "dk")
     let process = try ChildProcess(
-      executable: Executable.find("dockerd")!, arguments: arguments(in: directory),
+      executable: Executable.find("dockerd")!, arguments: arguments(in: directory, tls: tls),
       standardErrorPath: directory.file("dockerd.log"))
     let daemon = DockerDaemon(directory: directory, process: process)
     do {
@@ -82,6 +108,47 @@ public final class DockerDaemon: @unchecked Sendable {
     throw FixtureError("dockerd did not answer within \(timeout): \(tail(of: logPath))")
   }
 
+  /// The loopback TCP port a daemon started with `tls` listens on, as its log says (`API listen on 127.0.0.1:PORT`).
+  public var tcpPort: Int? {
+    guard let log = try? String(contentsOfFile: logPath, encoding: .utf8),
+      let mention = log.firstRange(of: "API listen on 127.0.0.1:")
+    else { return nil }
+    return Int(log[mention.upperBound...].prefix { $0.isNumber })
+  }
+
+  /// `tcp://127.0.0.1:PORT` for a daemon started with `tls`.
+  public var tcpHost: String? { tcpPort.map { "tcp://127.0.0.1:\($0)" } }
+
+  /// Imports an image made of `/bin/busybox` from busybox-static, with `sh` and `true` linked to it, under `name`
+  /// (through `docker import`, so nothing is pulled), and returns its ID. With `trueExitsWith`, `true` is a shell
+  /// script exiting with that status instead: a probe that fails.
+  @discardableResult
+  public func importProbeImage(named name: String = "preflight-probe:latest", trueExitsWith status: Int? = nil)
+    async throws -> String
+  {
+    guard let busybox = ["/bin/busybox", "/usr/bin/busybox"].first(where: FileManager.default.isExecutableFile) else {
+      throw FixtureError("no /bin/busybox: install busybox-static")
+    }
+    let root = directory.file("probe-root-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: busybox, toPath: root + "/bin/busybox")
+    try FileManager.default.createSymbolicLink(atPath: "\(root)/bin/sh", withDestinationPath: "busybox")
+    if let status {
+      try "#!/bin/sh\nexit \(status)\n".write(toFile: "\(root)/bin/true", atomically: true, encoding: .utf8)
+      try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(root)/bin/true")
+    } else {
+      try FileManager.default.createSymbolicLink(atPath: "\(root)/bin/true", withDestinationPath: "busybox")
+    }
+    let tarball = root + ".tar"
+    let tar = try await CommandRun.run("/bin/tar", ["-C", root, "-cf", tarball, "."])
+    guard tar.status == 0 else { throw FixtureError("tar failed: \(tar.standardError)") }
+    let docker = Executable.find("docker") ?? "/usr/bin/docker"
+    let imported = try await CommandRun.run(
+      docker, ["--host", host, "import", tarball, name], environment: PreflightBinary.cleanEnvironment())
+    guard imported.status == 0 else { throw FixtureError("docker import failed: \(imported.standardError)") }
+    return imported.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
   /// SIGTERM by pid, then SIGKILL if it lingers; removes the directory.
   public func stop() async {
     await process.terminate(grace: .seconds(15))
@@ -96,8 +163,10 @@ public final class DockerDaemon: @unchecked Sendable {
 }
 
 /// Runs `body` with a fresh daemon and stops it afterwards, whatever happens.
-public func withDockerDaemon<T>(_ body: (DockerDaemon) async throws -> T) async throws -> T {
-  let daemon = try await DockerDaemon.start()
+public func withDockerDaemon<T>(
+  tls: DockerDaemon.TLSFiles? = nil, _ body: (DockerDaemon) async throws -> T
+) async throws -> T {
+  let daemon = try await DockerDaemon.start(tls: tls)
   do {
     let result = try await body(daemon)
     await daemon.stop()

@@ -39,6 +39,75 @@ struct EngineErrorTests {
     #expect(error?.message.contains("stale") == true)
   }
 
+  /// The 0.5 s bound is asserted on `check` (FaultTests), in a process of its own: here, CPU-bound tests running in
+  /// parallel can hold Swift's cooperative threads for seconds, which delays any task's resumption.
+  @Test("a listener that accepts and never answers ends, as a timeout", arguments: [false, true])
+  func blackHole(onUnixSocket: Bool) async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let listener = try await FaultListener.start(
+      .neverAnswer, unixSocket: onUnixSocket ? directory.file("silent.sock") : nil)
+    defer { Task { await listener.stop() } }
+    let endpoint = try Endpoint(parsing: listener.host, source: .flag)
+    let timeout = Duration.milliseconds(700)
+    let started = ContinuousClock.now
+    let error = await #expect(throws: EngineError.self) {
+      try await EngineClient(endpoint: endpoint, timeout: timeout).withSession { try await $0.ping() }
+    }
+    let elapsed = ContinuousClock.now - started
+    #expect(error?.kind == .timeout)
+    #expect(error?.message.contains("did not answer within 700 ms") == true)
+    #expect(elapsed >= timeout)
+    #expect(elapsed < timeout + .seconds(10))
+  }
+
+  @Test("each call has its own bound: a long one may outlast the default")
+  func perCallTimeout() async throws {
+    let listener = try await FaultListener.start(.neverAnswer)
+    defer { Task { await listener.stop() } }
+    let endpoint = try Endpoint(parsing: listener.host, source: .flag)
+    let started = ContinuousClock.now
+    let error = await #expect(throws: EngineError.self) {
+      try await EngineClient(endpoint: endpoint, timeout: .milliseconds(200)).withSession {
+        try await $0.send(.init(.GET, "/_ping"), timeout: .milliseconds(900))
+      }
+    }
+    #expect(error?.message.contains("900 ms") == true)
+    #expect(ContinuousClock.now - started >= .milliseconds(900))
+  }
+
+  @Test("cancelling the caller closes the connection at once")
+  func cancellation() async throws {
+    let listener = try await FaultListener.start(.neverAnswer)
+    defer { Task { await listener.stop() } }
+    let endpoint = try Endpoint(parsing: listener.host, source: .flag)
+    let call = Task {
+      try await EngineClient(endpoint: endpoint, timeout: .seconds(30)).withSession { try await $0.ping() }
+    }
+    try await Task.sleep(for: .milliseconds(100))
+    let started = ContinuousClock.now
+    call.cancel()
+    let result = await call.result
+    #expect(ContinuousClock.now - started < .seconds(2))
+    guard case .failure(let error as EngineError) = result else {
+      Issue.record("expected an EngineError, got \(result)")
+      return
+    }
+    #expect(error.kind == .cancelled)
+  }
+
+  @Test("an HTTP server that is not an engine is not-an-engine", arguments: [404, 200, 500 - 100])
+  func notAnEngine(status: Int) async throws {
+    let listener = try await FaultListener.start(.answerHTTP(status: status))
+    defer { Task { await listener.stop() } }
+    let endpoint = try Endpoint(parsing: listener.host, source: .flag)
+    let error = await #expect(throws: EngineError.self) {
+      try await EngineClient(endpoint: endpoint).withSession { try await $0.ping() }
+    }
+    #expect(error?.kind == .notAnEngine)
+    #expect(error?.message.contains("HTTP \(status)") == true)
+  }
+
   @Test("every kind has a distinct, stable code")
   func codes() {
     let codes = EngineError.Kind.allCases.map(\.rawValue)

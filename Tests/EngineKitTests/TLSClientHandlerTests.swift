@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import Testing
+import TestSupport
 
 @testable import EngineKit
 
@@ -22,23 +23,22 @@ struct TLSClientHandlerTests {
   /// `-verify_return_error` it would only log a client certificate it cannot verify). With `-CAfile` it also sends
   /// that CA in its chain; `-verifyCAfile` only checks clients against it.
   private func withServer<T: Sendable>(
-    _ pki: TLSTestPKI,
+    _ pki: TestPKI,
     _ version: ProtocolVersion,
     chain: ServerChain = .leafOnly,
     _ body: (Int) async throws -> T
   ) async throws -> T {
-    try await TLSTestProcess.withOpenSSLServer(
+    try await OpenSSLServer.with(
       [
         "-cert", pki.serverCertificatePath, "-key", pki.serverKeyPath,
         chain == .leafOnly ? "-verifyCAfile" : "-CAfile", pki.caPath,
         "-Verify", "1", "-verify_return_error", "-www", version.rawValue,
       ],
-      logDirectory: pki.directory,
       body
     )
   }
 
-  private func trustingOptions(_ pki: TLSTestPKI, ca: String? = nil, serverName: String? = nil) -> TLSOptions {
+  private func trustingOptions(_ pki: TestPKI, ca: String? = nil, serverName: String? = nil) -> TLSOptions {
     TLSOptions(
       caCertificatePath: ca ?? pki.caPath,
       clientCertificatePath: pki.clientCertificatePath,
@@ -54,7 +54,7 @@ struct TLSClientHandlerTests {
   )
   func goodCAAndClientCertificate(version: ProtocolVersion, host: String) async throws {
     let status = try await withTLSTestTimeout {
-      try await TLSTestPKI.with { pki in
+      try await TestPKI.with { pki in
         try await withServer(pki, version) { port in
           try await TLSTestClient.get(port: port, options: trustingOptions(pki), host: host)
         }
@@ -66,7 +66,7 @@ struct TLSClientHandlerTests {
   @Test("added to a channel that is already connected, the handler starts the handshake at once")
   func addedWhenActive() async throws {
     let status = try await withTLSTestTimeout {
-      try await TLSTestPKI.with { pki in
+      try await TestPKI.with { pki in
         try await withServer(pki, .tls13) { port in
           try await TLSTestClient.get(port: port, options: trustingOptions(pki), addingTLSOnceConnected: true)
         }
@@ -81,7 +81,7 @@ struct TLSClientHandlerTests {
   )
   func wrongCA(version: ProtocolVersion, chain: ServerChain) async throws {
     let error = try await withTLSTestTimeout {
-      try await TLSTestPKI.with { pki in
+      try await TestPKI.with { pki in
         try await withServer(pki, version, chain: chain) { port in
           try await tlsError {
             try await TLSTestClient.get(port: port, options: trustingOptions(pki, ca: pki.otherCAPath))
@@ -104,7 +104,7 @@ struct TLSClientHandlerTests {
   )
   func nameMismatch(serverName: String, verifyText: String) async throws {
     let error = try await withTLSTestTimeout {
-      try await TLSTestPKI.with { pki in
+      try await TestPKI.with { pki in
         try await withServer(pki, .tls13) { port in
           try await tlsError {
             try await TLSTestClient.get(port: port, options: trustingOptions(pki, serverName: serverName))
@@ -123,7 +123,7 @@ struct TLSClientHandlerTests {
   @Test("without a client certificate the server rejects us", arguments: ProtocolVersion.allCases)
   func missingClientCertificate(version: ProtocolVersion) async throws {
     let error = try await withTLSTestTimeout {
-      try await TLSTestPKI.with { pki in
+      try await TestPKI.with { pki in
         try await withServer(pki, version) { port in
           try await tlsError {
             try await TLSTestClient.get(port: port, options: TLSOptions(caCertificatePath: pki.caPath))
@@ -144,7 +144,7 @@ struct TLSClientHandlerTests {
   @Test("a client certificate from a CA the server does not trust is rejected", arguments: ProtocolVersion.allCases)
   func untrustedClientCertificate(version: ProtocolVersion) async throws {
     let error = try await withTLSTestTimeout {
-      try await TLSTestPKI.with { pki in
+      try await TestPKI.with { pki in
         try await withServer(pki, version) { port in
           let options = TLSOptions(
             caCertificatePath: pki.caPath,
@@ -162,7 +162,7 @@ struct TLSClientHandlerTests {
   @Test("SkipTLSVerify accepts a server certificate from an unknown CA", arguments: ProtocolVersion.allCases)
   func skipVerify(version: ProtocolVersion) async throws {
     let status = try await withTLSTestTimeout {
-      try await TLSTestPKI.with { pki in
+      try await TestPKI.with { pki in
         try await withServer(pki, version) { port in
           var options = trustingOptions(pki, ca: pki.otherCAPath)
           options.verifyServer = false
@@ -176,13 +176,12 @@ struct TLSClientHandlerTests {
   @Test("a server that only speaks TLS 1.1 fails the handshake")
   func tooOldProtocol() async throws {
     let error = try await withTLSTestTimeout {
-      try await TLSTestPKI.with { pki in
-        try await TLSTestProcess.withOpenSSLServer(
+      try await TestPKI.with { pki in
+        try await OpenSSLServer.with(
           [
             "-cert", pki.serverCertificatePath, "-key", pki.serverKeyPath, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0",
             "-www",
-          ],
-          logDirectory: pki.directory
+          ]
         ) { port in
           try await tlsError {
             try await TLSTestClient.get(port: port, options: TLSOptions(caCertificatePath: pki.caPath))

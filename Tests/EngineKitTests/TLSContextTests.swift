@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import EngineKit
 
@@ -12,7 +13,7 @@ struct TLSContextTests {
     case key
   }
 
-  private func options(_ pki: TLSTestPKI, replacing material: Material? = nil, with path: String = "") -> TLSOptions {
+  private func options(_ pki: TestPKI, replacing material: Material? = nil, with path: String = "") -> TLSOptions {
     TLSOptions(
       caCertificatePath: material == .ca ? path : pki.caPath,
       clientCertificatePath: material == .certificate ? path : pki.clientCertificatePath,
@@ -23,7 +24,7 @@ struct TLSContextTests {
 
   @Test("a complete set of files makes a context")
   func complete() async throws {
-    try await TLSTestPKI.with { pki in
+    try await TestPKI.with { pki in
       let context = try TLSContext(options(pki))
       #expect(context.hasClientCertificate)
     }
@@ -31,7 +32,7 @@ struct TLSContextTests {
 
   @Test("a missing file is reported as unreadable, naming its path", arguments: Material.allCases)
   func missingFile(material: Material) async throws {
-    try await TLSTestPKI.with { pki in
+    try await TestPKI.with { pki in
       let path = pki.path("missing-\(material.rawValue).pem")
       #expect(throws: TLSError.unreadableFile(path: path, reason: "No such file or directory")) {
         try TLSContext(options(pki, replacing: material, with: path))
@@ -41,8 +42,8 @@ struct TLSContextTests {
 
   @Test("a directory where a file should be is reported as unreadable")
   func directoryInsteadOfFile() async throws {
-    try await TLSTestPKI.with { pki in
-      let path = pki.directory.path
+    try await TestPKI.with { pki in
+      let path = pki.directory
       #expect(throws: TLSError.unreadableFile(path: path, reason: "Is a directory")) {
         try TLSContext(options(pki, replacing: .ca, with: path))
       }
@@ -51,7 +52,7 @@ struct TLSContextTests {
 
   @Test("a file that is not PEM is invalid material", arguments: [Material.ca, .certificate])
   func notPEM(material: Material) async throws {
-    try await TLSTestPKI.with { pki in
+    try await TestPKI.with { pki in
       let path = pki.path("not-pem")
       try Data("{\"this\": \"is json\"}\n".utf8).write(to: URL(fileURLWithPath: path))
       #expect(throws: TLSError.invalidMaterial(path: path, reason: "no PEM certificate found")) {
@@ -62,7 +63,7 @@ struct TLSContextTests {
 
   @Test("a damaged PEM certificate is invalid material")
   func damagedPEM() async throws {
-    try await TLSTestPKI.with { pki in
+    try await TestPKI.with { pki in
       let path = pki.path("damaged.pem")
       try Data("-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n".utf8)
         .write(to: URL(fileURLWithPath: path))
@@ -77,7 +78,7 @@ struct TLSContextTests {
 
   @Test("a key that belongs to another certificate is invalid material naming the key")
   func mismatchedKey() async throws {
-    try await TLSTestPKI.with { pki in
+    try await TestPKI.with { pki in
       let reason = "the private key does not match the certificate \(pki.clientCertificatePath)"
       #expect(throws: TLSError.invalidMaterial(path: pki.serverKeyPath, reason: reason)) {
         try TLSContext(options(pki, replacing: .key, with: pki.serverKeyPath))
@@ -87,11 +88,11 @@ struct TLSContextTests {
 
   @Test("an encrypted key is refused without prompting for a passphrase")
   func encryptedKey() async throws {
-    try await TLSTestPKI.with { pki in
+    try await TestPKI.with { pki in
       let path = pki.path("encrypted-key.pem")
-      try await TLSTestProcess.run([
-        "openssl", "pkey", "-in", pki.clientKeyPath, "-out", path, "-aes256", "-passout", "pass:secret",
-      ])
+      let run = try await CommandRun.run(
+        "/usr/bin/openssl", ["pkey", "-in", pki.clientKeyPath, "-out", path, "-aes256", "-passout", "pass:secret"])
+      #expect(run.status == 0)
       let reason = "the private key is encrypted; an unencrypted PEM key is needed"
       #expect(throws: TLSError.invalidMaterial(path: path, reason: reason)) {
         try TLSContext(options(pki, replacing: .key, with: path))
@@ -101,7 +102,7 @@ struct TLSContextTests {
 
   @Test("errors about a key never quote its content")
   func keyContentNotQuoted() async throws {
-    try await TLSTestPKI.with { pki in
+    try await TestPKI.with { pki in
       let path = pki.path("garbled-key.pem")
       let secret = "TOPSECRETKEYMATERIAL"
       try Data("-----BEGIN PRIVATE KEY-----\n\(secret)\n-----END PRIVATE KEY-----\n".utf8)
@@ -117,7 +118,7 @@ struct TLSContextTests {
 
   @Test("a certificate without its key is invalid material")
   func certificateWithoutKey() async throws {
-    try await TLSTestPKI.with { pki in
+    try await TestPKI.with { pki in
       var options = options(pki)
       options.clientKeyPath = nil
       let reason = "a client certificate needs its private key"
