@@ -148,12 +148,7 @@ struct EndpointResolverTests {
     let config = try DockerConfigFixture()
     defer { config.directory.remove() }
     let path = try config.write(text, to: "config.json")
-    let error = #expect(throws: EndpointError.self) { try config.resolver().resolve() }
-    guard case .malformedFile(path, key, let message)? = error else {
-      Issue.record("expected malformedFile(\(path), \(String(describing: key))), got \(String(describing: error))")
-      return
-    }
-    #expect(message.contains(reason))
+    expectMalformed(path: path, key: key, reason: reason) { try config.resolver().resolve() }
   }
 
   @Test("config.json is not read when a flag or DOCKER_HOST decides")
@@ -188,12 +183,7 @@ struct EndpointResolverTests {
     defer { config.directory.remove() }
     let path = config.metadataPath(of: "broken")
     try config.write(text, to: String(path.dropFirst(config.path.count + 1)))
-    let error = #expect(throws: EndpointError.self) { try config.resolver(context: "broken").resolve() }
-    guard case .malformedFile(path, key, let message)? = error else {
-      Issue.record("expected malformedFile(\(path), \(String(describing: key))), got \(String(describing: error))")
-      return
-    }
-    #expect(message.contains(reason))
+    expectMalformed(path: path, key: key, reason: reason) { try config.resolver(context: "broken").resolve() }
   }
 
   @Test("keys are matched as Go matches them: exact first, else ignoring case")
@@ -295,5 +285,20 @@ struct EndpointResolverTests {
       Issue.record("expected the damaged meta.json to be named, got \(listing.problems)")
       return
     }
+  }
+
+  /// That `resolve` fails with `malformedFile` naming `path` and `key`, for a reason that says `reason`.
+  private func expectMalformed(
+    path: String, key: String?, reason: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ resolve: () throws -> Endpoint
+  ) {
+    let error = #expect(throws: EndpointError.self, sourceLocation: sourceLocation) { try resolve() }
+    guard case .malformedFile(path, key, let message)? = error else {
+      Issue.record(
+        "expected malformedFile(\(path), \(String(describing: key))), got \(String(describing: error))",
+        sourceLocation: sourceLocation)
+      return
+    }
+    #expect(message.contains(reason), sourceLocation: sourceLocation)
   }
 }

@@ -141,6 +141,30 @@ struct TLSClientHandlerTests {
     #expect(error == .clientCertificateRejected(reason: reason))
   }
 
+  @Test(
+    "under TLS 1.3, a server that asked for a certificate and hangs up instead of answering rejected it",
+    arguments: [false, true])
+  func silentRejection(withCertificate: Bool) async throws {
+    let error = try await withTLSTestTimeout {
+      try await TestPKI.with { pki in
+        try await withServer(pki, .tls13) { port in
+          try await TLSTestVerdictDroppingRelay.with(upstreamPort: port) { relayPort in
+            let options =
+              withCertificate
+              ? trustingOptions(pki) : TLSOptions(caCertificatePath: pki.caPath, verifyServer: true)
+            return try await tlsError { try await TLSTestClient.get(port: relayPort, options: options) }
+          }
+        }
+      }
+    }
+    guard case .clientCertificateRejected(let reason) = error else {
+      Issue.record("expected clientCertificateRejected, got \(String(describing: error))")
+      return
+    }
+    #expect(reason.contains("closed the connection after the TLS 1.3 handshake without answering"))
+    #expect(reason.contains(withCertificate ? "did not accept the client certificate" : "none is configured"))
+  }
+
   @Test("a client certificate from a CA the server does not trust is rejected", arguments: ProtocolVersion.allCases)
   func untrustedClientCertificate(version: ProtocolVersion) async throws {
     let error = try await withTLSTestTimeout {

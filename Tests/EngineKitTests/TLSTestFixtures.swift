@@ -6,6 +6,25 @@ import Testing
 
 @testable import EngineKit
 
+/// Runs `body` with the port of a loopback TCP server whose connections each get a fresh `handler`.
+func withLoopbackServer<T: Sendable, Handler: ChannelInboundHandler>(
+  _ handler: @escaping @Sendable () -> Handler, _ body: (Int) async throws -> T
+) async throws -> T {
+  let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    .childChannelInitializer { channel in
+      channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler()) }
+    }
+    .bind(host: "127.0.0.1", port: 0).get()
+  let result: Result<T, any Error>
+  do {
+    result = .success(try await body(server.localAddress?.port ?? 0))
+  } catch {
+    result = .failure(error)
+  }
+  try await server.close()
+  return try result.get()
+}
+
 /// A TCP listener that is not TLS: it either answers whatever it receives with a plain HTTP 400, or hangs up at once.
 enum TLSTestPlainListener {
   enum Behaviour: Sendable {
@@ -14,22 +33,7 @@ enum TLSTestPlainListener {
   }
 
   static func with<T: Sendable>(_ behaviour: Behaviour, _ body: (Int) async throws -> T) async throws -> T {
-    let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-      .childChannelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture {
-          try channel.pipeline.syncOperations.addHandler(PlainResponder(behaviour: behaviour))
-        }
-      }
-      .bind(host: "127.0.0.1", port: 0).get()
-    let result: Result<T, any Error>
-    do {
-      result = .success(try await body(server.localAddress?.port ?? 0))
-    } catch {
-      result = .failure(error)
-    }
-    try await server.close()
-    return try result.get()
+    try await withLoopbackServer({ PlainResponder(behaviour: behaviour) }, body)
   }
 
   private final class PlainResponder: ChannelInboundHandler {
@@ -52,6 +56,94 @@ enum TLSTestPlainListener {
       context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer))).assumeIsolated().whenComplete { _ in
         context.close(promise: nil)
       }
+    }
+  }
+}
+
+/// A TCP relay in front of a TLS server that hides the server's verdict on the client certificate: it passes the
+/// handshake on, but once the client has sent its second flight it hangs up on the client instead of passing on what
+/// the server says next. Under TLS 1.3 that is the alert a server sends when it rejects the certificate, and what a
+/// reset can destroy before the client reads it.
+enum TLSTestVerdictDroppingRelay {
+  static func with<T: Sendable>(upstreamPort: Int, _ body: (Int) async throws -> T) async throws -> T {
+    try await withLoopbackServer({ ClientSide(upstreamPort: upstreamPort) }, body)
+  }
+
+  /// What both sides of one relayed connection share; touched only on the client channel's event loop.
+  private final class Relay: @unchecked Sendable {
+    var client: (any Channel)?
+    var upstream: (any Channel)?
+    var clientReads = 0
+    var pending: [ByteBuffer] = []
+  }
+
+  private final class ClientSide: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let upstreamPort: Int
+    let relay = Relay()
+
+    init(upstreamPort: Int) { self.upstreamPort = upstreamPort }
+
+    func channelActive(context: ChannelHandlerContext) {
+      let relay = self.relay
+      relay.client = context.channel
+      // The upstream connection lives on the same event loop, so that the shared state needs no lock.
+      ClientBootstrap(group: context.eventLoop)
+        .channelInitializer { upstream in
+          upstream.eventLoop.makeCompletedFuture {
+            try upstream.pipeline.syncOperations.addHandler(ServerSide(relay: relay))
+          }
+        }
+        .connect(host: "127.0.0.1", port: upstreamPort)
+        .whenComplete { result in
+          switch result {
+          case .success(let upstream):
+            relay.upstream = upstream
+            for buffer in relay.pending { upstream.write(buffer, promise: nil) }
+            relay.pending = []
+            upstream.flush()
+          case .failure:
+            relay.client?.close(promise: nil)
+          }
+        }
+      context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+      relay.clientReads += 1
+      let buffer = unwrapInboundIn(data)
+      if let upstream = relay.upstream {
+        upstream.writeAndFlush(buffer, promise: nil)
+      } else {
+        relay.pending.append(buffer)
+      }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+      relay.upstream?.close(promise: nil)
+      context.fireChannelInactive()
+    }
+  }
+
+  private final class ServerSide: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let relay: Relay
+
+    init(relay: Relay) { self.relay = relay }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+      guard relay.clientReads < 2 else {
+        // The server's answer to the client's second flight: its verdict. Hang up on the client instead.
+        relay.client?.close(promise: nil)
+        context.close(promise: nil)
+        return
+      }
+      relay.client?.writeAndFlush(unwrapInboundIn(data), promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+      relay.client?.close(promise: nil)
+      context.fireChannelInactive()
     }
   }
 }

@@ -29,4 +29,34 @@ struct DiagnoserTests {
       #expect(report.issues.isEmpty)
     }
   }
+
+  @Test("an engine below the minimum API version answers but is degraded: api-too-old")
+  func apiTooOld() async throws {
+    try await withDockerDaemon { daemon in
+      let options = DiagnoseOptions(minimumAPIVersion: APIVersion(1, 99))
+      let report = await Diagnoser(endpoint: try Endpoint(parsing: daemon.host, source: .flag), options: options)
+        .diagnose()
+      #expect(report.status == .degraded)
+      #expect(!report.healthy)
+      #expect(report.daemonAccessible)
+      #expect(report.issues.map(\.code) == ["api-too-old"])
+      #expect(report.issues.first?.message.contains("1.99") == true)
+    }
+  }
+
+  @Test(
+    "the smoke check runs only when asked, with an image, against an engine that answers",
+    arguments: [
+      (false, "busybox", "not asked for"), (true, nil, "no probe image given"),
+      (true, "busybox", "not reachable"),
+    ] as [(Bool, String?, String)])
+  func smokeSkipped(deep: Bool, image: String?, reason: String) async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let endpoint = try Endpoint(parsing: "unix://\(directory.file("none.sock"))", source: .flag)
+    let report = await Diagnoser(endpoint: endpoint, options: DiagnoseOptions(deep: deep, probeImage: image)).diagnose()
+    let smoke = report.checks.first { $0.id == "smoke" }
+    #expect(smoke?.status == .skip)
+    #expect(smoke?.summary.contains(reason) == true)
+  }
 }
