@@ -155,10 +155,58 @@ public final class EngineSession {
 
   /// Sends `request` and reads the whole answer, within `timeout` (the client's when `nil`).
   public func send(_ request: EngineRequest, timeout: Duration? = nil) async throws -> EngineResponse {
+    try await exchange(request, timeout: timeout, streaming: false) { _ in true }
+  }
+
+  /// Sends `request` and hands a successful answer's body on as it arrives, for answers that do not end by
+  /// themselves (`/events`). `timeout` bounds the wait for the answer's head only. `chunk` returns whether to go on;
+  /// stopping early closes the connection, which ends the session. Returns the head (with the whole body only when
+  /// the status is not 2xx, for its error message).
+  public func stream(
+    _ request: EngineRequest, timeout: Duration? = nil, _ chunk: ([UInt8]) async throws -> Bool
+  ) async throws -> EngineResponse {
+    try await exchange(request, timeout: timeout, streaming: true, chunk)
+  }
+
+  private func exchange(
+    _ request: EngineRequest, timeout: Duration?, streaming: Bool, _ chunk: ([UInt8]) async throws -> Bool
+  ) async throws -> EngineResponse {
     guard !closing else { throw EngineConnectionFailure.closedAfterAnswer }
     let timer = watchdog.arm(timeout ?? defaultTimeout, closing: channel)
     defer { timer.cancel() }
+    try await write(request)
 
+    var response: EngineResponse?
+    while let part = try await responses.next() {
+      switch part {
+      case .head(let head):
+        response = EngineResponse(
+          status: Int(head.status.code), version: head.version, headers: head.headers, body: [])
+        if streaming { timer.cancel() }
+      case .body(var buffer):
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        if streaming, let status = response?.status, (200..<300).contains(status) {
+          guard try await chunk(bytes) else {
+            closing = true
+            channel.close(promise: nil)
+            return response!
+          }
+          continue
+        }
+        guard (response?.body.count ?? 0) + bytes.count <= EngineClient.maxBodyBytes else {
+          throw EngineConnectionFailure.bodyTooLarge(limit: EngineClient.maxBodyBytes)
+        }
+        response?.body.append(contentsOf: bytes)
+      case .end:
+        guard let response else { throw EngineConnectionFailure.closedMidResponse }
+        if !response.keepsConnectionOpen { closing = true }
+        return response
+      }
+    }
+    throw EngineConnectionFailure.closedMidResponse
+  }
+
+  private func write(_ request: EngineRequest) async throws {
     var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.path)
     head.headers.add(name: "Host", value: hostHeader)
     head.headers.add(name: "User-Agent", value: "docker-preflight")
@@ -180,25 +228,6 @@ public final class EngineSession {
       while try await responses.next() != nil {}
       throw error
     }
-
-    var response: EngineResponse?
-    while let part = try await responses.next() {
-      switch part {
-      case .head(let head):
-        response = EngineResponse(
-          status: Int(head.status.code), version: head.version, headers: head.headers, body: [])
-      case .body(var buffer):
-        guard (response?.body.count ?? 0) + buffer.readableBytes <= EngineClient.maxBodyBytes else {
-          throw EngineConnectionFailure.bodyTooLarge(limit: EngineClient.maxBodyBytes)
-        }
-        response?.body.append(contentsOf: buffer.readBytes(length: buffer.readableBytes) ?? [])
-      case .end:
-        guard let response else { throw EngineConnectionFailure.closedMidResponse }
-        if !response.keepsConnectionOpen { closing = true }
-        return response
-      }
-    }
-    throw EngineConnectionFailure.closedMidResponse
   }
 }
 

@@ -18,10 +18,12 @@ struct SmokeCheck: DiagnosticCheck {
       return .skip("no probe image given (--probe-image IMAGE, one already present on the engine)")
     }
     guard state.isReachable else { return .skip("the engine is not reachable") }
+    guard state.apiVersion != nil else { return .skip("the engine's API is older than the minimum") }
 
     let client = options.client(for: state.endpoint)
     let clock = ContinuousClock()
-    let deadline = clock.now + options.probeTimeout
+    let started = clock.now
+    let deadline = started + options.probeTimeout
     func remaining() -> Duration { max(deadline - clock.now, .milliseconds(1)) }
     var containerID: String?
     let outcome: Result<Int?, EngineError>
@@ -38,7 +40,7 @@ struct SmokeCheck: DiagnosticCheck {
     } catch {
       outcome = .failure(error)
     }
-    let elapsed = options.probeTimeout - (deadline - clock.now)
+    let elapsed = clock.now - started
 
     var leftBehind: EngineError?
     if let containerID {

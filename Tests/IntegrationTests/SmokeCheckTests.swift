@@ -78,3 +78,33 @@ struct SmokeCheckTests {
     return try JSONValue.parse(response.body).arrayValue ?? []
   }
 }
+
+@Suite("streaming answers from a private dockerd")
+struct StreamingTests {
+  @Test("/events streams the probe image's events as they are read, and the session ends when the reader stops")
+  func events() async throws {
+    try await withDockerDaemon { daemon in
+      let importedAt = Int(Date().timeIntervalSince1970)
+      try await daemon.importProbeImage()
+      let client = EngineClient(endpoint: try Endpoint(parsing: daemon.host, source: .flag), timeout: .seconds(10))
+      let seen = try await client.withSession { session -> [JSONValue] in
+        var events: [JSONValue] = []
+        var pending: [UInt8] = []
+        let path = try await session.versioned("/events?since=\(importedAt - 5)")
+        let head = try await session.stream(EngineRequest(.GET, path)) { chunk in
+          pending += chunk
+          while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            events.append(try JSONValue.parse(pending[..<newline]))
+            pending.removeSubrange(...newline)
+          }
+          return !events.contains { $0["Type"] == "image" }
+        }
+        #expect(head.status == 200)
+        // Stopping early closed the connection: the session takes no more calls.
+        await #expect(throws: (any Error).self) { try await session.ping() }
+        return events
+      }
+      #expect(seen.contains { $0["Type"] == "image" && $0["Actor"]?["Attributes"]?["name"] == "preflight-probe:latest" })
+    }
+  }
+}
