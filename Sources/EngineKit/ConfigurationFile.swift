@@ -78,4 +78,3 @@ struct GoJSONFields {
     return GoJSONFields(document: found, path: path, keyPath: fullKey(key))
   }
 }
-

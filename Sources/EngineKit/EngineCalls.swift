@@ -93,7 +93,8 @@ extension EngineSession {
 
   /// `GET /version`; a 5xx is "still starting", an unreadable body "not an engine".
   public func version(timeout: Duration? = nil) async throws -> EngineVersion {
-    try decode(EngineVersion.self, from: try await send(EngineRequest(.GET, "/version"), timeout: timeout), call: "/version")
+    let response = try await send(EngineRequest(.GET, "/version"), timeout: timeout)
+    return try decode(EngineVersion.self, from: response, call: "/version")
   }
 
   /// The API version to talk in, as the docker CLI negotiates it: the lower of ours and the daemon's `Api-Version`

@@ -78,7 +78,9 @@ struct EngineErrorClassifier {
         "Start the engine (docker-preflight heal), or point DOCKER_HOST at one that runs", errno: errno)
     case ECONNREFUSED:
       let what =
-        if case .unix = endpoint.transport { "the socket \(path) exists but nothing is listening (a stale socket)" } else {
+        if case .unix = endpoint.transport {
+          "the socket \(path) exists but nothing is listening (a stale socket)"
+        } else {
           "the connection was refused"
         }
       return make(
@@ -88,7 +90,8 @@ struct EngineErrorClassifier {
       return make(
         .permissionDenied,
         "Permission denied while connecting to the Docker daemon at \(endpoint.host)",
-        "Add your user to the \"docker\" group (sudo usermod -aG docker $USER, then log in again), or use rootless Docker",
+        "Add your user to the \"docker\" group (sudo usermod -aG docker $USER, then log in again), or use rootless "
+          + "Docker",
         errno: errno)
     case EHOSTUNREACH, ENETUNREACH, EHOSTDOWN:
       return make(

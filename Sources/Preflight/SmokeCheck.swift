@@ -63,7 +63,8 @@ struct SmokeCheck: DiagnosticCheck {
     if let leftBehind, let containerID {
       issues.append(
         HealthReport.Issue(
-          code: "probe-container-left", message: "the probe container \(containerID.prefix(12)) could not be removed: "
+          code: "probe-container-left",
+          message: "the probe container \(containerID.prefix(12)) could not be removed: "
             + leftBehind.message,
           recommendation: "Remove it by hand: docker rm -f \(containerID.prefix(12))"))
     }

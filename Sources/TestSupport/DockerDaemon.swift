@@ -99,7 +99,8 @@ public final class DockerDaemon: @unchecked Sendable {
       if let status = await process.exitStatus(within: .zero) {
         throw FixtureError("dockerd exited with status \(status): \(tail(of: logPath))")
       }
-      if (try? await EngineClient(endpoint: endpoint, timeout: .seconds(2)).withSession({ try await $0.ping() })) != nil {
+      if (try? await EngineClient(endpoint: endpoint, timeout: .seconds(2)).withSession({ try await $0.ping() })) != nil
+      {
         return
       }
       try await Task.sleep(for: delay)

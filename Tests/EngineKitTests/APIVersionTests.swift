@@ -15,7 +15,8 @@ struct APIVersionTests {
 
   @Test(
     "the lower of ours and the daemon's; 1.24 when the daemon does not say",
-    arguments: [("1.41", "1.41"), ("1.99", APIVersion.newestSupported.description), (nil, "1.24")] as [(String?, String)])
+    arguments: [("1.41", "1.41"), ("1.99", APIVersion.newestSupported.description), (nil, "1.24")]
+      as [(String?, String)])
   func negotiated(daemon: String?, expected: String) throws {
     let version = try APIVersion.negotiate(daemonSays: daemon, minimum: .oldestSupported, endpoint: "unix:///x")
     #expect(version.description == expected)

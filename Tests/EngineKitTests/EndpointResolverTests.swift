@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import EngineKit
 
@@ -65,38 +65,54 @@ struct EndpointResolverTests {
   }
 
   static let cases: [Case] = [
-    Case(name: "nothing configured: the default socket", expectedHost: "unix:///var/run/docker.sock",
-         expectedSource: .default),
-    Case(name: "currentContext in config.json", currentContext: "ctx-c", expectedHost: "unix:///c.sock",
-         expectedSource: .context("ctx-c")),
-    Case(name: "DOCKER_CONTEXT over currentContext", environment: ["DOCKER_CONTEXT": "ctx-b"],
-         currentContext: "ctx-c", expectedHost: "unix:///b.sock", expectedSource: .context("ctx-b")),
-    Case(name: "DOCKER_HOST over DOCKER_CONTEXT", environment: ["DOCKER_HOST": "unix:///env.sock",
-         "DOCKER_CONTEXT": "ctx-b"], expectedHost: "unix:///env.sock", expectedSource: .environment),
-    Case(name: "-H over DOCKER_HOST", host: "unix:///flag.sock", environment: ["DOCKER_HOST": "unix:///env.sock"],
-         expectedHost: "unix:///flag.sock", expectedSource: .flag),
-    Case(name: "--context over DOCKER_HOST and DOCKER_CONTEXT", context: "ctx-a",
-         environment: ["DOCKER_HOST": "unix:///env.sock", "DOCKER_CONTEXT": "ctx-b"], currentContext: "ctx-c",
-         expectedHost: "unix:///a.sock", expectedSource: .context("ctx-a")),
-    Case(name: "--context default means DOCKER_HOST", context: "default",
-         environment: ["DOCKER_HOST": "unix:///env.sock"], expectedHost: "unix:///env.sock",
-         expectedSource: .environment),
-    Case(name: "--context default without DOCKER_HOST is the default socket", context: "default",
-         currentContext: "ctx-c", expectedHost: "unix:///var/run/docker.sock", expectedSource: .default),
-    Case(name: "DOCKER_CONTEXT=default over currentContext", environment: ["DOCKER_CONTEXT": "default"],
-         currentContext: "ctx-c", expectedHost: "unix:///var/run/docker.sock", expectedSource: .default),
-    Case(name: "an empty DOCKER_HOST does not count", environment: ["DOCKER_HOST": "", "DOCKER_CONTEXT": "ctx-b"],
-         expectedHost: "unix:///b.sock", expectedSource: .context("ctx-b")),
+    Case(
+      name: "nothing configured: the default socket", expectedHost: "unix:///var/run/docker.sock",
+      expectedSource: .default),
+    Case(
+      name: "currentContext in config.json", currentContext: "ctx-c", expectedHost: "unix:///c.sock",
+      expectedSource: .context("ctx-c")),
+    Case(
+      name: "DOCKER_CONTEXT over currentContext", environment: ["DOCKER_CONTEXT": "ctx-b"],
+      currentContext: "ctx-c", expectedHost: "unix:///b.sock", expectedSource: .context("ctx-b")),
+    Case(
+      name: "DOCKER_HOST over DOCKER_CONTEXT",
+      environment: [
+        "DOCKER_HOST": "unix:///env.sock",
+        "DOCKER_CONTEXT": "ctx-b",
+      ], expectedHost: "unix:///env.sock", expectedSource: .environment),
+    Case(
+      name: "-H over DOCKER_HOST", host: "unix:///flag.sock", environment: ["DOCKER_HOST": "unix:///env.sock"],
+      expectedHost: "unix:///flag.sock", expectedSource: .flag),
+    Case(
+      name: "--context over DOCKER_HOST and DOCKER_CONTEXT", context: "ctx-a",
+      environment: ["DOCKER_HOST": "unix:///env.sock", "DOCKER_CONTEXT": "ctx-b"], currentContext: "ctx-c",
+      expectedHost: "unix:///a.sock", expectedSource: .context("ctx-a")),
+    Case(
+      name: "--context default means DOCKER_HOST", context: "default",
+      environment: ["DOCKER_HOST": "unix:///env.sock"], expectedHost: "unix:///env.sock",
+      expectedSource: .environment),
+    Case(
+      name: "--context default without DOCKER_HOST is the default socket", context: "default",
+      currentContext: "ctx-c", expectedHost: "unix:///var/run/docker.sock", expectedSource: .default),
+    Case(
+      name: "DOCKER_CONTEXT=default over currentContext", environment: ["DOCKER_CONTEXT": "default"],
+      currentContext: "ctx-c", expectedHost: "unix:///var/run/docker.sock", expectedSource: .default),
+    Case(
+      name: "an empty DOCKER_HOST does not count", environment: ["DOCKER_HOST": "", "DOCKER_CONTEXT": "ctx-b"],
+      expectedHost: "unix:///b.sock", expectedSource: .context("ctx-b")),
   ]
 
-  @Test("the order is --context > -H > DOCKER_HOST > DOCKER_CONTEXT > currentContext > default, as docker sees it",
-        arguments: cases)
+  @Test(
+    "the order is --context > -H > DOCKER_HOST > DOCKER_CONTEXT > currentContext > default, as docker sees it",
+    arguments: cases)
   func order(_ testCase: Case) async throws {
     try #require(DockerConfigFixture.docker != nil, "the docker CLI is needed to make contexts")
     let config = try DockerConfigFixture()
     defer { config.directory.remove() }
     for name in ["a", "b", "c"] { try await config.createContext("ctx-\(name)", docker: "host=unix:///\(name).sock") }
-    if let current = testCase.currentContext { try config.write(#"{"currentContext": "\#(current)"}"#, to: "config.json") }
+    if let current = testCase.currentContext {
+      try config.write(#"{"currentContext": "\#(current)"}"#, to: "config.json")
+    }
 
     let resolver = config.resolver(host: testCase.host, context: testCase.context, testCase.environment)
     let endpoint = try resolver.resolve()
@@ -127,9 +143,11 @@ struct EndpointResolverTests {
     }
   }
 
-  @Test("a context that does not exist is an error naming it and its metadata file", arguments: [
-    ("flag", "nope", [String: String]()), ("DOCKER_CONTEXT", nil, ["DOCKER_CONTEXT": "nope"]),
-  ])
+  @Test(
+    "a context that does not exist is an error naming it and its metadata file",
+    arguments: [
+      ("flag", "nope", [String: String]()), ("DOCKER_CONTEXT", nil, ["DOCKER_CONTEXT": "nope"]),
+    ])
   func missingContext(via: String, flag: String?, environment: [String: String]) throws {
     let config = try DockerConfigFixture()
     defer { config.directory.remove() }
@@ -163,7 +181,8 @@ struct EndpointResolverTests {
   func oversizedConfig() throws {
     let config = try DockerConfigFixture()
     defer { config.directory.remove() }
-    let path = try config.write(String(repeating: " ", count: EndpointResolver.maximumConfigSize + 1), to: "config.json")
+    let path = try config.write(
+      String(repeating: " ", count: EndpointResolver.maximumConfigSize + 1), to: "config.json")
     #expect(throws: EndpointError.unreadableFile(path: path, reason: "larger than 4 MiB")) {
       try config.resolver().resolve()
     }
@@ -204,7 +223,9 @@ struct EndpointResolverTests {
         named: "certs", ca: pki.caPath, certificate: pki.clientCertificatePath, key: pki.clientKeyPath)
       let config = try DockerConfigFixture()
       defer { config.directory.remove() }
-      let environment = ["DOCKER_HOST": "tcp://engine.example", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": directory]
+      let environment = [
+        "DOCKER_HOST": "tcp://engine.example", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": directory,
+      ]
       let endpoint = try config.resolver(environment).resolve()
       #expect(endpoint.transport == .tcp(host: "engine.example", port: 2376))
       #expect(

@@ -1,7 +1,7 @@
 import EngineKit
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Engine errors are classified from the OS error, naming the endpoint")
 struct EngineErrorTests {
@@ -10,7 +10,9 @@ struct EngineErrorTests {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let endpoint = try Endpoint(parsing: "unix://\(directory.file("none.sock"))", source: .flag)
-    let error = await #expect(throws: EngineError.self) { try await EngineClient(endpoint: endpoint).send(.init(.GET, "/_ping")) }
+    let error = await #expect(throws: EngineError.self) {
+      try await EngineClient(endpoint: endpoint).send(.init(.GET, "/_ping"))
+    }
     #expect(error?.kind == .socketMissing)
     #expect(error?.errno == ENOENT)
     #expect(error?.message.contains(endpoint.host) == true)
@@ -29,12 +31,16 @@ struct EngineErrorTests {
       for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
     }
     let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
     }
     #expect(bound == 0)
     close(descriptor)
     let endpoint = try Endpoint(parsing: "unix://\(path)", source: .flag)
-    let error = await #expect(throws: EngineError.self) { try await EngineClient(endpoint: endpoint).send(.init(.GET, "/_ping")) }
+    let error = await #expect(throws: EngineError.self) {
+      try await EngineClient(endpoint: endpoint).send(.init(.GET, "/_ping"))
+    }
     #expect(error?.kind == .connectionRefused)
     #expect(error?.message.contains("stale") == true)
   }

@@ -29,18 +29,23 @@ struct NamedPipeFixtureTests {
 
   @Test(
     "fixture: other Windows errors on a pipe",
-    arguments: [(5 as UInt32, EngineError.Kind.permissionDenied), (231, .timeout), (121, .timeout), (87, .protocolError)])
+    arguments: [
+      (5 as UInt32, EngineError.Kind.permissionDenied), (231, .timeout), (121, .timeout), (87, .protocolError),
+    ])
   func otherErrors(code: UInt32, kind: EngineError.Kind) {
     let error = NamedPipeFailure.classify(
-      windowsError: code, pipe: "//./pipe/dockerDesktopLinuxEngine", endpoint: "npipe:////./pipe/dockerDesktopLinuxEngine")
+      windowsError: code, pipe: "//./pipe/dockerDesktopLinuxEngine",
+      endpoint: "npipe:////./pipe/dockerDesktopLinuxEngine")
     #expect(error.kind == kind)
     #expect(error.errno == Int32(code))
   }
 
-  @Test("fixture: messages that are not a pipe failure are not claimed", arguments: [
-    "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
-    "open //./pipe/dockerDesktopLinuxEngine: something else entirely",
-  ])
+  @Test(
+    "fixture: messages that are not a pipe failure are not claimed",
+    arguments: [
+      "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+      "open //./pipe/dockerDesktopLinuxEngine: something else entirely",
+    ])
   func unrelated(message: String) {
     #expect(NamedPipeFailure.classify(dockerCLIMessage: message) == nil)
   }

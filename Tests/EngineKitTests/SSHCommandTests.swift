@@ -8,10 +8,16 @@ struct SSHCommandTests {
     "ssh runs docker system dial-stdio as docker/cli's connection helper does",
     arguments: [
       ("ssh://build.example", ["--", "build.example", "docker", "system", "dial-stdio"]),
-      ("ssh://me@build.example:2222", ["-l", "me", "-p", "2222", "--", "build.example", "docker", "system", "dial-stdio"]),
+      (
+        "ssh://me@build.example:2222",
+        ["-l", "me", "-p", "2222", "--", "build.example", "docker", "system", "dial-stdio"]
+      ),
       (
         "ssh://me@build.example/run/user/1000/docker.sock",
-        ["-l", "me", "--", "build.example", "docker", "--host=unix:///run/user/1000/docker.sock", "system", "dial-stdio"]
+        [
+          "-l", "me", "--", "build.example", "docker", "--host=unix:///run/user/1000/docker.sock", "system",
+          "dial-stdio",
+        ]
       ),
       (
         "ssh://h/tmp/my docker.sock",
@@ -51,7 +57,8 @@ struct SSHCommandTests {
   func classification(status: SSHExit.Status, standardError: String, kind: EngineError.Kind) throws {
     let noise = "Warning: Permanently added '[build.example]:2222' (ED25519) to the list of known hosts.\n"
     let error = try #require(
-      SSHFailureClassifier(endpoint: Self.endpoint).classify(SSHExit(status: status, standardError: noise + standardError)))
+      SSHFailureClassifier(endpoint: Self.endpoint).classify(
+        SSHExit(status: status, standardError: noise + standardError)))
     #expect(error.kind == kind)
     #expect(error.endpoint == Self.endpoint.host)
     // The person sees ssh's own words, not the known-hosts chatter.
@@ -60,9 +67,11 @@ struct SSHCommandTests {
     #expect(!error.recommendation.isEmpty)
   }
 
-  @Test("an ssh that exited 0 or that we ended says nothing about a failure", arguments: [
-    SSHExit.Status.exited(0), .signaled(15),
-  ])
+  @Test(
+    "an ssh that exited 0 or that we ended says nothing about a failure",
+    arguments: [
+      SSHExit.Status.exited(0), .signaled(15),
+    ])
   func notTheCause(status: SSHExit.Status) {
     #expect(SSHFailureClassifier(endpoint: Self.endpoint).classify(SSHExit(status: status, standardError: "")) == nil)
   }

@@ -1,7 +1,7 @@
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 /// `docker-preflight check` against endpoints that fail in each way a person meets, and configuration that is
 /// wrong: every failure is classified, names the endpoint or the file, and ends in bounded time.

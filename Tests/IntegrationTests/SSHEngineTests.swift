@@ -1,8 +1,8 @@
 import EngineKit
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 /// `ssh://` endpoints through a private sshd on loopback whose sessions reach the test's private dockerd: the remote
 /// `docker system dial-stdio` is the real docker CLI. Serialized: each test checks that no ssh child of this process
@@ -44,7 +44,8 @@ struct SSHEngineTests {
   @Test("a key the server does not know is ssh-auth-failed")
   func refusedAuthentication() async throws {
     try await withSSHServer { server in
-      let error = try await failure(server, ssh: SSHOptions(extraArguments: server.clientArguments(key: server.strangerKeyPath)))
+      let error = try await failure(
+        server, ssh: SSHOptions(extraArguments: server.clientArguments(key: server.strangerKeyPath)))
       #expect(error.kind == .sshAuthFailed)
       #expect(error.message.contains("Permission denied"))
     }
@@ -54,8 +55,10 @@ struct SSHEngineTests {
   func unreachable() async throws {
     let endpoint = try Endpoint(parsing: "ssh://root@127.0.0.1:\(try freeLoopbackPort())", source: .flag)
     let error = await #expect(throws: EngineError.self) {
-      try await EngineClient(endpoint: endpoint, timeout: .seconds(10), ssh: SSHOptions(extraArguments: ["-F", "/dev/null"]))
-        .withSession { try await $0.ping() }
+      try await EngineClient(
+        endpoint: endpoint, timeout: .seconds(10), ssh: SSHOptions(extraArguments: ["-F", "/dev/null"])
+      )
+      .withSession { try await $0.ping() }
     }
     #expect(error?.kind == .hostUnreachable)
     #expect(error?.message.contains("Connection refused") == true)
@@ -84,7 +87,9 @@ struct SSHEngineTests {
   private func failure(_ server: SSHServer, ssh: SSHOptions) async throws -> EngineError {
     let endpoint = try Endpoint(parsing: server.host, source: .flag)
     do {
-      _ = try await EngineClient(endpoint: endpoint, timeout: .seconds(10), ssh: ssh).withSession { try await $0.ping() }
+      _ = try await EngineClient(endpoint: endpoint, timeout: .seconds(10), ssh: ssh).withSession {
+        try await $0.ping()
+      }
     } catch {
       #expect(sshChildren().isEmpty, "ssh children left: \(sshChildren())")
       return error

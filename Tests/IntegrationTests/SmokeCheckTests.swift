@@ -1,8 +1,8 @@
 import EngineKit
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 /// `check --deep` runs a container from an image already on the engine (imported from busybox-static, never pulled)
 /// and always removes it.
@@ -13,7 +13,8 @@ struct SmokeCheckTests {
     try await withDockerDaemon { daemon in
       try await daemon.importProbeImage(named: "preflight-probe:latest")
       let run = try await PreflightRun.run(
-        ["check", "--json", "--deep", "--probe-image", "preflight-probe:latest"], environment: ["DOCKER_HOST": daemon.host])
+        ["check", "--json", "--deep", "--probe-image", "preflight-probe:latest"],
+        environment: ["DOCKER_HOST": daemon.host])
       #expect(run.status == 0, "\(run.standardOutput)")
       let smoke = try smokeCheck(in: run)
       #expect(smoke?["status"] == "pass")
@@ -72,7 +73,8 @@ struct SmokeCheckTests {
 
   /// Containers (running or not) that carry the probe label.
   private func probeContainers(on daemon: DockerDaemon) async throws -> [JSONValue] {
-    let filters = #"{"label":["org.docker-preflight.probe"]}"#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+    let filters = #"{"label":["org.docker-preflight.probe"]}"#.addingPercentEncoding(
+      withAllowedCharacters: .alphanumerics)!
     let response = try await EngineClient(endpoint: try Endpoint(parsing: daemon.host, source: .flag))
       .send(.init(.GET, "/containers/json?all=1&filters=\(filters)"))
     return try JSONValue.parse(response.body).arrayValue ?? []
@@ -104,7 +106,8 @@ struct StreamingTests {
         await #expect(throws: (any Error).self) { try await session.ping() }
         return events
       }
-      #expect(seen.contains { $0["Type"] == "image" && $0["Actor"]?["Attributes"]?["name"] == "preflight-probe:latest" })
+      #expect(
+        seen.contains { $0["Type"] == "image" && $0["Actor"]?["Attributes"]?["name"] == "preflight-probe:latest" })
     }
   }
 }

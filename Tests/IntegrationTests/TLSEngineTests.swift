@@ -1,8 +1,8 @@
 import EngineKit
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 /// A private dockerd on `tcp://127.0.0.1:PORT` with `--tlsverify`, certificates made with openssl by the test.
 @Suite("tcp+TLS endpoints against a private dockerd")
@@ -18,7 +18,8 @@ struct TLSEngineTests {
   }
 
   static let setups: [Setup] = [
-    Setup(name: "trusted CA and client certificate", files: { ($0.caPath, $0.clientCertificatePath, $0.clientKeyPath) }),
+    Setup(
+      name: "trusted CA and client certificate", files: { ($0.caPath, $0.clientCertificatePath, $0.clientKeyPath) }),
     Setup(
       name: "a CA that did not issue the daemon's certificate",
       files: { ($0.otherCAPath, $0.clientCertificatePath, $0.clientKeyPath) },

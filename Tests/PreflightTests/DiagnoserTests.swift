@@ -1,7 +1,7 @@
 import EngineKit
 import Preflight
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Diagnoser")
 struct DiagnoserTests {

@@ -365,10 +365,11 @@ final class TLSClientHandler: ChannelDuplexHandler, RemovableChannelHandler {
       SSL_version(ssl) == TLS1_3_VERSION
     else { return false }
     silentRejectionReported = true
+    let verdict =
+      tlsContext.hasClientCertificate
+      ? "it did not accept the client certificate" : "it requires a client certificate and none is configured"
     let error = TLSError.clientCertificateRejected(
-      reason: tlsContext.hasClientCertificate
-        ? "the server closed the connection after the TLS 1.3 handshake without answering: it did not accept the client certificate"
-        : "the server closed the connection after the TLS 1.3 handshake without answering: it requires a client certificate and none is configured")
+      reason: "the server closed the connection after the TLS 1.3 handshake without answering: \(verdict)")
     failPendingWrites(error)
     context.fireErrorCaught(error)
     return true
