@@ -21,7 +21,7 @@ struct FaultTests {
     chmod(socket, 0o660)
     let run = try await CommandRun.run(
       setpriv, ["--reuid=nobody", "--regid=nogroup", "--clear-groups", PreflightBinary.path, "check", "--json"],
-      environment: PreflightBinary.cleanEnvironment(["DOCKER_HOST": "unix://\(socket)"]))
+      environment: nobodysEnvironment(["DOCKER_HOST": "unix://\(socket)"]))
     #expect(run.status == 1, "\(run.standardError)")
     let report = try JSONValue.parse(run.standardOutput)
     #expect(report["issues"]?[0]?["code"] == "permission-denied")
@@ -89,5 +89,12 @@ struct FaultTests {
     #expect(answer["error"]?["code"] == -32602)
     #expect(answer["error"]?["message"]?.stringValue?.contains("nowhere") == true)
     #expect(try await session.finish() == 0)
+  }
+
+  /// The environment `nobody` would have: its own (nonexistent) home, so that it does not trip over root's files.
+  private func nobodysEnvironment(_ overrides: [String: String]) -> [String: String] {
+    var environment = PreflightBinary.cleanEnvironment(overrides.merging(["HOME": "/nonexistent"]) { $1 })
+    for key in environment.keys where key.hasPrefix("XDG_") { environment[key] = nil }
+    return environment
   }
 }
