@@ -94,7 +94,9 @@ struct EngineErrorTests {
     let started = ContinuousClock.now
     call.cancel()
     let result = await call.result
-    #expect(ContinuousClock.now - started < .seconds(2))
+    // Well before the 30 s the call would otherwise wait: the bound proves the cancellation ended it, on a machine
+    // whose load may delay any task by seconds.
+    #expect(ContinuousClock.now - started < .seconds(15))
     guard case .failure(let error as EngineError) = result else {
       Issue.record("expected an EngineError, got \(result)")
       return
