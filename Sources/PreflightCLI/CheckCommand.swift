@@ -31,7 +31,7 @@ struct CheckCommand: AsyncParsableCommand {
   @Flag(help: "Also run a container from --probe-image (without network) and remove it.")
   var deep = false
 
-  @Option(help: "The image --deep runs `true` in (default: probeImage in the configuration); it must be present already.")
+  @Option(help: "The image --deep runs `true` in (default: the configuration's probeImage); never pulled.")
   var probeImage: String?
 
   @Option(help: "How long --deep may take to create, start and wait for the container.")
