@@ -75,6 +75,12 @@ public struct DiagnoseOptions: Sendable {
     self.ssh = ssh
   }
 
+  /// Takes what the caller left open from the configuration: the probe image and the minimum API version.
+  public mutating func applyDefaults(from configuration: PreflightConfiguration) {
+    if probeImage == nil { probeImage = configuration.probeImage }
+    if let minimum = configuration.minApiVersion.flatMap(APIVersion.init) { minimumAPIVersion = minimum }
+  }
+
   /// A client for `endpoint` with these bounds.
   public func client(for endpoint: Endpoint) -> EngineClient {
     EngineClient(endpoint: endpoint, timeout: timeout, ssh: ssh, minimumAPIVersion: minimumAPIVersion)

@@ -42,9 +42,8 @@ struct CheckCommand: AsyncParsableCommand {
     let configuration = try global.loadConfiguration()
     let endpoint = try global.resolveEndpoint()
     var options = DiagnoseOptions(
-      timeout: timeout.duration, deep: deep, probeImage: probeImage ?? configuration.probeImage,
-      probeTimeout: probeTimeout.duration)
-    if let minimum = configuration.minApiVersion.flatMap(APIVersion.init) { options.minimumAPIVersion = minimum }
+      timeout: timeout.duration, deep: deep, probeImage: probeImage, probeTimeout: probeTimeout.duration)
+    options.applyDefaults(from: configuration)
     let report = await Diagnoser(endpoint: endpoint, options: options).diagnose()
     if json {
       var output = try JSONValueEncoder().encode(report).serialized()

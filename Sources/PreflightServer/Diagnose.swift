@@ -8,7 +8,7 @@ struct DiagnoseParams: Codable, Sendable {
   /// A docker context to check instead of the configured endpoint.
   var context: String?
   var deep: Bool?
-  /// The image `deep` runs a container from; it must be present already.
+  /// The image `deep` runs a container from (default: the configuration's `probeImage`); it must be present already.
   var probeImage: String?
   var timeoutMs: Int?
   var probeTimeoutMs: Int?
@@ -17,9 +17,10 @@ struct DiagnoseParams: Codable, Sendable {
 extension PreflightServer {
   func diagnose(_ params: DiagnoseParams, _ context: RequestContext) async throws -> HealthReport {
     let endpoint = try endpoint(host: params.host, context: params.context)
-    let options = DiagnoseOptions(
+    var options = DiagnoseOptions(
       timeout: .milliseconds(params.timeoutMs ?? 2000), deep: params.deep ?? false, probeImage: params.probeImage,
       probeTimeout: .milliseconds(params.probeTimeoutMs ?? 30_000))
+    options.applyDefaults(from: configuration)
     let progress = context.progress
     await progress?.begin(title: "Diagnosing \(endpoint.host)")
     let report = await Diagnoser(endpoint: endpoint, options: options).diagnose()
