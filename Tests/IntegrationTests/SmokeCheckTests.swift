@@ -8,7 +8,7 @@ import Testing
 /// and always removes it.
 @Suite("the smoke check against a private dockerd")
 struct SmokeCheckTests {
-  @Test("check --deep runs `true` in a container from the probe image and removes it")
+  @Test("check --deep runs `true` in a container from the probe image (flag or configuration) and removes it")
   func passes() async throws {
     try await withDockerDaemon { daemon in
       try await daemon.importProbeImage(named: "preflight-probe:latest")
@@ -20,6 +20,15 @@ struct SmokeCheckTests {
       #expect(smoke?["status"] == "pass")
       #expect(smoke?["summary"]?.stringValue?.contains("exited 0") == true)
       #expect(try await probeContainers(on: daemon).isEmpty)
+
+      // The configuration's probeImage is the default.
+      let configuration = try TemporaryDirectory(prefix: "xdg")
+      defer { configuration.remove() }
+      _ = try configuration.write(
+        #"{"probeImage": "preflight-probe:latest"}"#, to: "docker-preflight/config.json")
+      let configured = try await PreflightRun.run(
+        ["check", "--json", "--deep"], environment: ["DOCKER_HOST": daemon.host, "XDG_CONFIG_HOME": configuration.path])
+      #expect(try smokeCheck(in: configured)?["status"] == "pass")
     }
   }
 
