@@ -32,7 +32,7 @@ struct SSHEngineTests {
       try await withSSHServer(sessionEnvironment: ["DOCKER_HOST": daemon.host]) { server in
         let path = try server.clientDirectory() + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         let run = try await PreflightRun.run(
-          ["check", "--json", "--timeout", "10s"], environment: ["DOCKER_HOST": server.host, "PATH": path])
+          ["check", "--json", "--timeout", "20s"], environment: ["DOCKER_HOST": server.host, "PATH": path])
         #expect(run.status == 0, "\(run.standardOutput) \(run.standardError)")
         let report = try JSONValue.parse(run.standardOutput)
         #expect(report["endpoint"]?["transport"] == "ssh")

@@ -13,7 +13,7 @@ struct SmokeCheckTests {
     try await withDockerDaemon { daemon in
       try await daemon.importProbeImage(named: "preflight-probe:latest")
       let run = try await PreflightRun.run(
-        ["check", "--json", "--deep", "--probe-image", "preflight-probe:latest"],
+        ["check", "--json", "--timeout", "20s", "--deep", "--probe-image", "preflight-probe:latest"],
         environment: ["DOCKER_HOST": daemon.host])
       #expect(run.status == 0, "\(run.standardOutput)")
       let smoke = try smokeCheck(in: run)
@@ -27,7 +27,8 @@ struct SmokeCheckTests {
       _ = try configuration.write(
         #"{"probeImage": "preflight-probe:latest"}"#, to: "docker-preflight/config.json")
       let configured = try await PreflightRun.run(
-        ["check", "--json", "--deep"], environment: ["DOCKER_HOST": daemon.host, "XDG_CONFIG_HOME": configuration.path])
+        ["check", "--json", "--timeout", "20s", "--deep"],
+        environment: ["DOCKER_HOST": daemon.host, "XDG_CONFIG_HOME": configuration.path])
       #expect(try smokeCheck(in: configured)?["status"] == "pass")
     }
   }
@@ -37,7 +38,7 @@ struct SmokeCheckTests {
     try await withDockerDaemon { daemon in
       try await daemon.importProbeImage(named: "preflight-probe:failing", trueExitsWith: 3)
       let run = try await PreflightRun.run(
-        ["check", "--json", "--deep", "--probe-image", "preflight-probe:failing"],
+        ["check", "--json", "--timeout", "20s", "--deep", "--probe-image", "preflight-probe:failing"],
         environment: ["DOCKER_HOST": daemon.host])
       #expect(run.status == 1)
       let report = try JSONValue.parse(run.standardOutput)
@@ -53,7 +54,8 @@ struct SmokeCheckTests {
     arguments: [(["--deep"], "no probe image given"), (["--deep", "--probe-image", "absent:1"], "not present")])
   func skipped(arguments: [String], reason: String) async throws {
     try await withDockerDaemon { daemon in
-      let run = try await PreflightRun.run(["check", "--json"] + arguments, environment: ["DOCKER_HOST": daemon.host])
+      let run = try await PreflightRun.run(
+        ["check", "--json", "--timeout", "20s"] + arguments, environment: ["DOCKER_HOST": daemon.host])
       #expect(run.status == 0)
       let smoke = try smokeCheck(in: run)
       #expect(smoke?["status"] == "skip")

@@ -45,7 +45,7 @@ struct TLSEngineTests {
         let certificates = try pki.certificateDirectory(
           named: "env-\(UUID().uuidString.prefix(8))", ca: files.ca, certificate: files.certificate, key: files.key)
         let run = try await PreflightRun.run(
-          ["check", "--json"],
+          ["check", "--json", "--timeout", "20s"],
           environment: ["DOCKER_HOST": host, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": certificates])
         let report = try JSONValue.parse(run.standardOutput)
         #expect(report["endpoint"]?["transport"] == "tcp+tls")
@@ -80,7 +80,7 @@ struct TLSEngineTests {
           ], environment: PreflightBinary.cleanEnvironment(["DOCKER_CONFIG": config.path]))
         try #require(created.status == 0, "\(created.standardError)")
         let run = try await PreflightRun.run(
-          ["check", "--json", "--context", "secure"], environment: ["DOCKER_CONFIG": config.path])
+          ["check", "--json", "--timeout", "20s", "--context", "secure"], environment: ["DOCKER_CONFIG": config.path])
         #expect(run.status == 0, "\(run.standardOutput)")
         let report = try JSONValue.parse(run.standardOutput)
         #expect(report["endpoint"]?["source"] == "context secure")

@@ -22,7 +22,10 @@ struct DiagnoserTests {
   @Test("a private dockerd is ready, with its engine described")
   func ready() async throws {
     try await withDockerDaemon { daemon in
-      let report = await Diagnoser(endpoint: try Endpoint(parsing: daemon.host, source: .flag)).diagnose()
+      // A bound far above any answer: this test is about readiness, on a machine that may be busy.
+      let report = await Diagnoser(
+        endpoint: try Endpoint(parsing: daemon.host, source: .flag), options: DiagnoseOptions(timeout: .seconds(30))
+      ).diagnose()
       #expect(report.healthy)
       #expect(report.status == .ready)
       #expect(report.engine?.os == "linux")
@@ -33,7 +36,7 @@ struct DiagnoserTests {
   @Test("an engine below the minimum API version answers but is degraded: api-too-old")
   func apiTooOld() async throws {
     try await withDockerDaemon { daemon in
-      let options = DiagnoseOptions(minimumAPIVersion: APIVersion(1, 99))
+      let options = DiagnoseOptions(timeout: .seconds(30), minimumAPIVersion: APIVersion(1, 99))
       let report = await Diagnoser(endpoint: try Endpoint(parsing: daemon.host, source: .flag), options: options)
         .diagnose()
       #expect(report.status == .degraded)
