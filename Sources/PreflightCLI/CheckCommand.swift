@@ -13,7 +13,7 @@ struct CheckCommand: AsyncParsableCommand {
         docker-preflight check
         docker-preflight check --json | jq .status
         DOCKER_HOST=unix:///run/user/1000/docker.sock docker-preflight check
-        docker-preflight --context remote check
+        docker-preflight check --context remote
         docker-preflight check --deep --probe-image busybox:latest
 
       Exit codes: 0 healthy, 1 unhealthy, 2 usage or configuration error.
