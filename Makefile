@@ -44,7 +44,8 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build $(RELEASE_FLAGS)
+	# Only the product: TestSupport imports Testing, which a release build of every target cannot find.
+	$(SWIFT) build $(RELEASE_FLAGS) --product $(BINARY_NAME)
 
 run: release
 ifeq ($(HEAL),1)
