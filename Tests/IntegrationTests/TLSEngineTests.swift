@@ -8,13 +8,12 @@ import Testing
 @Suite("tcp+TLS endpoints against a private dockerd")
 struct TLSEngineTests {
   /// How the client is set up, and what `check` must conclude.
-  struct Setup: Sendable, CustomTestStringConvertible {
+  struct Setup: Sendable {
     var name: String
     /// `ca`, `cert`, `key` sources from the PKI: `nil` leaves the file out.
     var files: @Sendable (TestPKI) -> (ca: String?, certificate: String?, key: String?)
     /// `nil`: healthy. Else the issue code and words the message must hold.
     var expected: (code: String, words: String)?
-    var testDescription: String { name }
   }
 
   static let setups: [Setup] = [
@@ -36,31 +35,43 @@ struct TLSEngineTests {
       expected: ("tls-failure", "cannot use the TLS material")),
   ]
 
-  @Test("DOCKER_TLS_VERIFY and DOCKER_CERT_PATH: which side failed is named", arguments: setups)
-  func environment(setup: Setup) async throws {
+  /// One daemon for every setup: starting one per case would load a shared machine for no gain.
+  @Test("DOCKER_TLS_VERIFY and DOCKER_CERT_PATH: which side failed is named; plain HTTP to the port gets a TLS hint")
+  func environment() async throws {
     try await TestPKI.with { pki in
       try await withDockerDaemon(tls: .init(serverOf: pki)) { daemon in
         let host = try #require(daemon.tcpHost)
-        let files = setup.files(pki)
-        let certificates = try pki.certificateDirectory(
-          named: "env-\(UUID().uuidString.prefix(8))", ca: files.ca, certificate: files.certificate, key: files.key)
-        let run = try await PreflightRun.run(
-          ["check", "--json", "--timeout", "20s"],
-          environment: ["DOCKER_HOST": host, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": certificates])
-        let report = try JSONValue.parse(run.standardOutput)
-        #expect(report["endpoint"]?["transport"] == "tcp+tls")
-        #expect(report["endpoint"]?["source"] == "env DOCKER_HOST")
-        if let expected = setup.expected {
-          #expect(run.status == 1)
-          #expect(report["issues"]?[0]?["code"] == .string(expected.code))
-          let message = report["issues"]?[0]?["message"]?.stringValue ?? ""
-          #expect(message.contains(expected.words), "\(message)")
-          #expect(message.contains(host))
-        } else {
-          #expect(run.status == 0, "\(run.standardOutput)")
-          #expect(report["healthy"] == true)
+        for setup in Self.setups { try await check(setup, host: host, pki: pki) }
+        // Plain HTTP to the TLS port is not an engine, with the hint to turn TLS on.
+        let endpoint = try Endpoint(parsing: host, source: .flag)
+        let error = await #expect(throws: EngineError.self) {
+          try await EngineClient(endpoint: endpoint, timeout: .seconds(20)).withSession { try await $0.ping() }
         }
+        #expect(error?.kind == .notAnEngine)
+        #expect(error?.recommendation.contains("DOCKER_TLS_VERIFY") == true)
       }
+    }
+  }
+
+  private func check(_ setup: Setup, host: String, pki: TestPKI) async throws {
+    let files = setup.files(pki)
+    let certificates = try pki.certificateDirectory(
+      named: "env-\(UUID().uuidString.prefix(8))", ca: files.ca, certificate: files.certificate, key: files.key)
+    let run = try await PreflightRun.run(
+      ["check", "--json", "--timeout", "20s"],
+      environment: ["DOCKER_HOST": host, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": certificates])
+    let report = try JSONValue.parse(run.standardOutput)
+    #expect(report["endpoint"]?["transport"] == "tcp+tls", "\(setup.name)")
+    #expect(report["endpoint"]?["source"] == "env DOCKER_HOST", "\(setup.name)")
+    if let expected = setup.expected {
+      #expect(run.status == 1, "\(setup.name)")
+      #expect(report["issues"]?[0]?["code"] == .string(expected.code), "\(setup.name)")
+      let message = report["issues"]?[0]?["message"]?.stringValue ?? ""
+      #expect(message.contains(expected.words), "\(setup.name): \(message)")
+      #expect(message.contains(host), "\(setup.name)")
+    } else {
+      #expect(run.status == 0, "\(setup.name): \(run.standardOutput)")
+      #expect(report["healthy"] == true, "\(setup.name)")
     }
   }
 
@@ -86,20 +97,6 @@ struct TLSEngineTests {
         #expect(report["endpoint"]?["source"] == "context secure")
         #expect(report["endpoint"]?["transport"] == "tcp+tls")
         #expect(report["engine"]?["apiVersion"] == .string(try await daemon.apiVersion()))
-      }
-    }
-  }
-
-  @Test("plain HTTP to the TLS port is not an engine, with the hint to turn TLS on")
-  func plainToTLSPort() async throws {
-    try await TestPKI.with { pki in
-      try await withDockerDaemon(tls: .init(serverOf: pki)) { daemon in
-        let endpoint = try Endpoint(parsing: try #require(daemon.tcpHost), source: .flag)
-        let error = await #expect(throws: EngineError.self) {
-          try await EngineClient(endpoint: endpoint).withSession { try await $0.ping() }
-        }
-        #expect(error?.kind == .notAnEngine)
-        #expect(error?.recommendation.contains("DOCKER_TLS_VERIFY") == true)
       }
     }
   }
