@@ -41,10 +41,15 @@ public struct EngineVersion: Sendable, Hashable, Decodable {
     case minAPIVersion = "MinAPIVersion", os = "Os", arch = "Arch", kernelVersion = "KernelVersion"
   }
 
-  /// What the engine calls itself: the platform name, else the first component (`Engine`, `Podman Engine`).
+  /// What the engine calls itself: Docker's platform name (`Docker Engine - Community`, `Docker Desktop 4.37.1 …`),
+  /// else its first component, with distribution builds' bare `Engine` (Debian's docker.io) read as `Docker Engine`.
+  /// Podman's platform name is an OS triple (`linux/amd64/debian-12`), so it names itself by its component.
   public var product: String {
-    if let name = platformName, !name.isEmpty { return name }
-    return components?.first?.name ?? "unknown"
+    if let name = platformName, name.hasPrefix("Docker") { return name }
+    guard let component = components?.first?.name, !component.isEmpty else {
+      return platformName.flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
+    }
+    return component == "Engine" ? "Docker Engine" : component
   }
 }
 

@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The operating system whose conventions apply (socket locations, how to list processes, how to start things).
+public enum HostOS: String, Sendable, Hashable, CaseIterable {
+  case linux
+  case macOS = "macos"
+  case windows
+
+  /// The system this program was built for.
+  public static var current: HostOS {
+    #if os(macOS)
+      .macOS
+    #elseif os(Windows)
+      .windows
+    #else
+      .linux
+    #endif
+  }
+}
+
+/// Everything platform and provider detection reads from the machine, with every root replaceable so that a
+/// fixture tree can stand in for macOS, Windows, WSL or Docker Desktop on a machine that has none of them.
+public struct HostEnvironment: Sendable {
+  public var os: HostOS
+  /// The process environment: `HOME`, `PATH`, `XDG_RUNTIME_DIR`, `WSL_DISTRO_NAME`, `WSL_INTEROP`, …
+  public var environment: [String: String]
+  /// Prefixed to absolute system paths (`/var/run`, `/run`, `/opt`, `/Applications`); empty on a real host.
+  public var systemRoot: String
+  /// Where `/proc` is.
+  public var procRoot: String
+  /// Where WSL shares mounts between distributions (`/mnt/wsl`).
+  public var wslMountRoot: String
+  /// Where WSL mounts the Windows system drive (`/mnt/c`).
+  public var windowsDriveRoot: String
+  /// For `/run/user/<uid>` when `XDG_RUNTIME_DIR` is not set.
+  public var userID: UInt32
+
+  /// `PREFLIGHT_HOST_ROOT` in `environment`, when set, becomes the system root: the command line's fixture tests
+  /// use it so that discovery never looks at this machine's own sockets.
+  public init(
+    os: HostOS = .current, environment: [String: String], systemRoot: String? = nil, procRoot: String? = nil,
+    wslMountRoot: String? = nil, windowsDriveRoot: String? = nil, userID: UInt32? = nil
+  ) {
+    let root = systemRoot ?? environment["PREFLIGHT_HOST_ROOT"] ?? ""
+    self.os = os
+    self.environment = environment
+    self.systemRoot = root.hasSuffix("/") ? String(root.dropLast()) : root
+    self.procRoot = procRoot ?? "\(self.systemRoot)/proc"
+    self.wslMountRoot = wslMountRoot ?? "\(self.systemRoot)/mnt/wsl"
+    self.windowsDriveRoot = windowsDriveRoot ?? "\(self.systemRoot)/mnt/c"
+    self.userID = userID ?? getuid()
+  }
+
+  /// This machine, as this process sees it.
+  public static var current: HostEnvironment { HostEnvironment(environment: processEnvironment) }
+
+  /// The environment of this process.
+  public static var processEnvironment: [String: String] {
+    var result: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+      let text = String(cString: entry)
+      if let equals = text.firstIndex(of: "=") {
+        result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+      }
+      pointer += 1
+    }
+    return result
+  }
+
+  /// An absolute system path under ``systemRoot``.
+  public func system(_ path: String) -> String { systemRoot + path }
+
+  /// The user's home directory (`HOME`, or `USERPROFILE` on Windows).
+  public var home: String? {
+    let value = environment["HOME"] ?? (os == .windows ? environment["USERPROFILE"] : nil)
+    guard let value, !value.isEmpty else { return nil }
+    return value.hasSuffix("/") && value.count > 1 ? String(value.dropLast()) : value
+  }
+
+  /// A path under the home directory.
+  public func home(_ relative: String) -> String? { home.map { "\($0)/\(relative)" } }
+
+  /// `XDG_RUNTIME_DIR`, else `/run/user/<uid>` (Linux only).
+  public var runtimeDirectory: String? {
+    if let directory = environment["XDG_RUNTIME_DIR"], !directory.isEmpty { return directory }
+    return os == .linux ? system("/run/user/\(userID)") : nil
+  }
+
+  /// The directories of `PATH`, in order.
+  public var searchPath: [String] {
+    (environment["PATH"] ?? "").split(separator: ":").map(String.init).filter { !$0.isEmpty }
+  }
+
+  /// A Windows program reached through WSL interop: on PATH (WSL appends the Windows PATH by default), else in
+  /// System32 of the Windows drive.
+  public func windowsProgram(_ name: String) -> String? {
+    if let found = ExecutableSearch.find(name, in: searchPath) { return found }
+    let system32 = "\(windowsDriveRoot)/Windows/System32/\(name)"
+    return HostFiles.isExecutableFile(system32) ? system32 : nil
+  }
+}

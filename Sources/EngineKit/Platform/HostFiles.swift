@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The few questions detection asks of the file system, answered with POSIX calls (no Foundation: start-up time
+/// matters for a one-shot `check`).
+public enum HostFiles {
+  public enum Kind: Sendable, Hashable {
+    case missing, file, directory, socket, other
+  }
+
+  /// What is at `path`, following symbolic links.
+  public static func kind(_ path: String) -> Kind {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return .missing }
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: return .file
+    case S_IFDIR: return .directory
+    case S_IFSOCK: return .socket
+    default: return .other
+    }
+  }
+
+  public static func exists(_ path: String) -> Bool { kind(path) != .missing }
+  public static func isDirectory(_ path: String) -> Bool { kind(path) == .directory }
+
+  /// A regular file this process may execute.
+  public static func isExecutableFile(_ path: String) -> Bool {
+    kind(path) == .file && access(path, X_OK) == 0
+  }
+
+  /// The names in a directory, sorted, without `.` and `..`; empty when it cannot be read.
+  public static func entries(of directory: String) -> [String] {
+    guard let handle = opendir(directory) else { return [] }
+    defer { closedir(handle) }
+    var names: [String] = []
+    while let entry = readdir(handle) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
+  }
+
+  /// Up to `limit` bytes of a file; `nil` when it cannot be read. Works for /proc files, whose size reads as 0.
+  public static func contents(of path: String, limit: Int = 1 << 20) -> [UInt8]? {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var result: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while result.count < limit {
+      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, min($0.count, limit - result.count)) }
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else { return count == 0 ? result : nil }
+      result += buffer[..<count]
+    }
+    return result
+  }
+
+  /// A file's text, trimmed of surrounding white space.
+  public static func text(of path: String) -> String? {
+    contents(of: path).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace }
+  }
+
+  /// Where a symbolic link points (one level), or `nil` if `path` is not a link.
+  public static func symlinkTarget(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlink(path, &buffer, buffer.count - 1)
+    guard count > 0 else { return nil }
+    return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  /// The path with every symbolic link resolved, or `nil` if it does not exist.
+  public static func resolved(_ path: String) -> String? {
+    guard let pointer = realpath(path, nil) else { return nil }
+    defer { free(pointer) }
+    return String(cString: pointer)
+  }
+}
+
+extension String {
+  /// Without leading and trailing white space (`\r\n` is one `Character`, so compare with `isWhitespace`).
+  var trimmingWhitespace: String {
+    guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else {
+      return ""
+    }
+    return String(self[first...last])
+  }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// A directory of stub commands to put on PATH in place of programs this machine does not have (`tasklist.exe`,
+/// `wsl.exe`, macOS's `ps`). Each stub records its arguments and prints recorded output, byte for byte.
+public struct FakeCommands: Sendable {
+  public let directory: String
+
+  public init(in parent: TemporaryDirectory, name: String = "bin") throws {
+    directory = parent.file(name)
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+  }
+
+  /// Adds `name`, which prints `output` on stdout and exits with `exitCode`.
+  public func add(_ name: String, printing output: [UInt8], exitCode: Int32 = 0) throws {
+    let outputPath = "\(directory)/.\(name).out"
+    try Data(output).write(to: URL(fileURLWithPath: outputPath))
+    // Absolute paths: the stub runs with the test's PATH, which usually holds only the stubs.
+    let cat = Executable.find("cat") ?? "/bin/cat"
+    let script = """
+      #!/bin/sh
+      printf '%s\\n' "$@" > '\(directory)/.\(name).argv'
+      \(cat) '\(outputPath)'
+      exit \(exitCode)
+
+      """
+    let path = "\(directory)/\(name)"
+    try script.write(toFile: path, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+  }
+
+  public func add(_ name: String, printing output: String, exitCode: Int32 = 0) throws {
+    try add(name, printing: Array(output.utf8), exitCode: exitCode)
+  }
+
+  /// The arguments of the stub's last run, or `nil` if it never ran.
+  public func arguments(of name: String) -> [String]? {
+    guard let text = try? String(contentsOfFile: "\(directory)/.\(name).argv", encoding: .utf8) else { return nil }
+    return text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+  }
+}
+
+/// A unix socket bound by a test: listening while it is open, or left behind stale (the file stays, nobody listens).
+public final class UnixSocketFile: @unchecked Sendable {
+  public let path: String
+  private var descriptor: Int32
+
+  /// Binds `path` (creating its directory) and listens.
+  public init(listeningAt path: String) throws {
+    self.path = path
+    try FileManager.default.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw FixtureError("socket: \(String(cString: strerror(errno)))") }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    guard path.utf8.count < MemoryLayout.size(ofValue: address.sun_path) else {
+      throw FixtureError("socket path too long for sun_path: \(path)")
+    }
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+      for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+    }
+    let bound = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard bound == 0, listen(descriptor, 8) == 0 else {
+      throw FixtureError("bind/listen \(path): \(String(cString: strerror(errno)))")
+    }
+  }
+
+  /// A socket file nobody listens on: bound, then closed without unlinking, as a crashed engine leaves it.
+  @discardableResult
+  public static func stale(at path: String) throws -> String {
+    let socket = try UnixSocketFile(listeningAt: path)
+    socket.close()
+    return path
+  }
+
+  /// Stops listening; the file stays.
+  public func close() {
+    if descriptor >= 0 { Foundation.close(descriptor) }
+    descriptor = -1
+  }
+
+  deinit { close() }
+}
