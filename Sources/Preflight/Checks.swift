@@ -16,7 +16,9 @@ struct ConnectivityCheck: DiagnosticCheck {
     do {
       let client = state.options.client(for: state.endpoint)
       let (ping, version) = try await client.withSession { session in
-        (try await session.ping(), try await session.version())
+        let ping = try await session.ping()
+        state.prefetchSystemInfo()
+        return (ping, try await session.version())
       }
       state.ping = ping
       state.version = version

@@ -19,6 +19,11 @@ public struct Diagnoser: Sendable {
     [
       EndpointCheck(),
       ConnectivityCheck(),
+      WSLCheck(),
+      ProviderCheck(),
+      DockerDesktopCheck(),
+      APIVersionCheck(),
+      DiskSpaceCheck(),
       SmokeCheck(),
     ]
   }

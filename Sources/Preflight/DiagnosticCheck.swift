@@ -34,9 +34,18 @@ public struct DiagnosisState: Sendable {
   public var connectionError: EngineError?
   /// The API version calls use, once negotiated.
   public var apiVersion: APIVersion?
+  /// `provider`, `dockerDesktopRunning` and `wsl2Status` go into the report as they are.
   public var provider: String?
   public var dockerDesktopRunning: Bool?
   public var wsl2Status: String?
+  /// Set by the provider check: whose engine it is and what showed it.
+  public var providerAttribution: ProviderAttribution?
+  /// Set by the WSL check.
+  public var wsl: WSLFacts?
+  /// Providers some check already recommended starting, so that a later check does not say it again.
+  public var startRecommended: Set<Provider> = []
+  private var infoRequest: Task<SystemInfo?, Never>?
+  private var scannedProviders: InstalledProviderScan.Result?
 
   public init(endpoint: Endpoint, options: DiagnoseOptions) {
     self.endpoint = endpoint
@@ -45,6 +54,38 @@ public struct DiagnosisState: Sendable {
 
   /// Whether the engine answered `_ping` and `/version`.
   public var isReachable: Bool { version != nil }
+
+  /// Running inside WSL: what the WSL check found, else the kernel release alone.
+  public var inWSL: Bool {
+    wsl?.isWSL ?? (WSLDetector(host: options.host).kernelFacts().version != nil)
+  }
+
+  /// Starts `GET /info` on a connection of its own, so that it runs while `/version` is asked: dockerd takes about
+  /// as long for each (~10 ms), and asking one after the other would double that.
+  public mutating func prefetchSystemInfo() {
+    guard infoRequest == nil else { return }
+    let client = options.client(for: endpoint)
+    infoRequest = Task { try? await client.withSession { try await $0.info() } }
+  }
+
+  /// `GET /info`, asked once (see ``prefetchSystemInfo()``), and only of an engine that answered; `nil` when it would
+  /// not say.
+  public mutating func systemInfo() async -> SystemInfo? {
+    guard isReachable else { return nil }
+    prefetchSystemInfo()
+    return await infoRequest?.value
+  }
+
+  /// The providers installed here, scanned once.
+  public mutating func installedProviders() -> InstalledProviderScan.Result {
+    if let scannedProviders { return scannedProviders }
+    let result = InstalledProviderScan(host: options.host, inWSL: inWSL).scan()
+    scannedProviders = result
+    return result
+  }
+
+  /// A runner for host commands (`ps`, `tasklist.exe`, `wsl.exe`), bounded like the engine calls.
+  public var commandRunner: HostCommandRunner { HostCommandRunner(timeout: options.timeout) }
 }
 
 /// What the caller asks of a diagnosis.
@@ -61,11 +102,26 @@ public struct DiagnoseOptions: Sendable {
   public var minimumAPIVersion: APIVersion
   /// How `ssh://` endpoints run ssh.
   public var ssh: SSHOptions
+  /// Engines whose API is older pass, but the `api-version` check warns: Docker 20.10's API (1.41) is what Compose v2
+  /// and Dev Containers expect. Below ``minimumAPIVersion`` the connectivity check fails instead.
+  public var recommendedAPIVersion: APIVersion
+  /// Less free space than this under the engine's data root is a warning.
+  public var minFreeDiskBytes: Int64
+  /// The machine the checks look at (sockets, processes, WSL); a fixture tree in tests.
+  public var host: HostEnvironment
+  /// Bounds each host command (`ps`, `tasklist.exe`, `wsl.exe`): Windows programs reached through WSL interop take
+  /// a second or more when Windows is busy.
+  public var commandTimeout: Duration
+
+  public static let defaultRecommendedAPIVersion = APIVersion(1, 41)
+  public static let defaultMinFreeDiskBytes: Int64 = 5 << 30
 
   public init(
     timeout: Duration = .seconds(2), deep: Bool = false, probeImage: String? = nil,
     probeTimeout: Duration = .seconds(30), minimumAPIVersion: APIVersion = .oldestSupported,
-    ssh: SSHOptions = SSHOptions()
+    ssh: SSHOptions = SSHOptions(), recommendedAPIVersion: APIVersion = defaultRecommendedAPIVersion,
+    minFreeDiskBytes: Int64 = defaultMinFreeDiskBytes, host: HostEnvironment = .current,
+    commandTimeout: Duration = .seconds(5)
   ) {
     self.timeout = timeout
     self.deep = deep
@@ -73,6 +129,10 @@ public struct DiagnoseOptions: Sendable {
     self.probeTimeout = probeTimeout
     self.minimumAPIVersion = minimumAPIVersion
     self.ssh = ssh
+    self.recommendedAPIVersion = recommendedAPIVersion
+    self.minFreeDiskBytes = minFreeDiskBytes
+    self.host = host
+    self.commandTimeout = commandTimeout
   }
 
   /// Takes what the caller left open from the configuration: the probe image and the minimum API version.

@@ -1,3 +1,4 @@
+import EngineKit
 import JSONRPC
 import Preflight
 
@@ -19,7 +20,7 @@ extension PreflightServer {
     let endpoint = try endpoint(host: params.host, context: params.context)
     var options = DiagnoseOptions(
       timeout: .milliseconds(params.timeoutMs ?? 2000), deep: params.deep ?? false, probeImage: params.probeImage,
-      probeTimeout: .milliseconds(params.probeTimeoutMs ?? 30_000))
+      probeTimeout: .milliseconds(params.probeTimeoutMs ?? 30_000), host: HostEnvironment(environment: resolver.environment))
     options.applyDefaults(from: configuration)
     let progress = context.progress
     await progress?.begin(title: "Diagnosing \(endpoint.host)")
