@@ -42,7 +42,8 @@ struct CheckCommand: AsyncParsableCommand {
     let configuration = try global.loadConfiguration()
     let endpoint = try global.resolveEndpoint()
     var options = DiagnoseOptions(
-      timeout: timeout.duration, deep: deep, probeImage: probeImage, probeTimeout: probeTimeout.duration)
+      timeout: timeout.duration, deep: deep, probeImage: probeImage, probeTimeout: probeTimeout.duration,
+      host: HostEnvironment(environment: global.environment))
     options.applyDefaults(from: configuration)
     let report = await Diagnoser(endpoint: endpoint, options: options).diagnose()
     if json {

@@ -77,16 +77,5 @@ extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// The environment of this process, read once.
 enum ProcessEnvironment {
-  static var current: [String: String] {
-    var result: [String: String] = [:]
-    var pointer = environ
-    while let entry = pointer.pointee {
-      let text = String(cString: entry)
-      if let equals = text.firstIndex(of: "=") {
-        result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-      }
-      pointer += 1
-    }
-    return result
-  }
+  static var current: [String: String] { HostEnvironment.processEnvironment }
 }

@@ -1,3 +1,4 @@
+import EngineKit
 import Preflight
 
 /// Renders a ``HealthReport`` for people.
@@ -13,6 +14,9 @@ struct ReportRenderer {
       case .unreachable: "engine unreachable"
       }
     lines.append("\(mark) \(headline) at \(report.endpoint.host) (\(report.endpoint.source))")
+    if let provider = report.provider {
+      lines.append("  provider: \(Provider(rawValue: provider)?.displayName ?? provider)")
+    }
     if let engine = report.engine {
       let platform = [engine.os, engine.arch].compactMap { $0 }.joined(separator: "/")
       lines.append("  \(engine.product) \(engine.version), API \(engine.apiVersion)\(platform.isEmpty ? "" : ", \(platform)")")
