@@ -21,6 +21,7 @@ APT_PACKAGES := \
   openssh-client \
   openssh-server \
   util-linux \
+  podman \
 
 # Python packages the protocol and client tests use.
 PIP_PACKAGES := \

@@ -92,21 +92,7 @@ public final class DockerDaemon: @unchecked Sendable {
 
   /// Waits until `_ping` answers, with a short back-off; fails early if the daemon exits.
   public func waitUntilReady(timeout: Duration) async throws {
-    let endpoint = try Endpoint(parsing: host, source: .flag)
-    let deadline = ContinuousClock.now + timeout
-    var delay = Duration.milliseconds(5)
-    while ContinuousClock.now < deadline {
-      if let status = await process.exitStatus(within: .zero) {
-        throw FixtureError("dockerd exited with status \(status): \(tail(of: logPath))")
-      }
-      if (try? await EngineClient(endpoint: endpoint, timeout: .seconds(2)).withSession({ try await $0.ping() })) != nil
-      {
-        return
-      }
-      try await Task.sleep(for: delay)
-      delay = min(delay * 2, .milliseconds(100))
-    }
-    throw FixtureError("dockerd did not answer within \(timeout): \(tail(of: logPath))")
+    try await waitForEngine(at: host, process: process, name: "dockerd", logPath: logPath, timeout: timeout)
   }
 
   /// The loopback TCP port a daemon started with `tls` listens on, as its log says (`API listen on 127.0.0.1:PORT`).
@@ -176,6 +162,27 @@ public func withDockerDaemon<T>(
     await daemon.stop()
     throw error
   }
+}
+
+/// Waits until the engine `process` serves answers `_ping` at `host`, backing off from 5 ms to 100 ms between
+/// attempts (the socket appears only once the engine is up); fails early if the process exits.
+func waitForEngine(at host: String, process: ChildProcess, name: String, logPath: String, timeout: Duration)
+  async throws
+{
+  let endpoint = try Endpoint(parsing: host, source: .flag)
+  let deadline = ContinuousClock.now + timeout
+  var delay = Duration.milliseconds(5)
+  while ContinuousClock.now < deadline {
+    if let status = await process.exitStatus(within: .zero) {
+      throw FixtureError("\(name) exited with status \(status): \(tail(of: logPath))")
+    }
+    if (try? await EngineClient(endpoint: endpoint, timeout: .seconds(2)).withSession({ try await $0.ping() })) != nil {
+      return
+    }
+    try await Task.sleep(for: delay)
+    delay = min(delay * 2, .milliseconds(100))
+  }
+  throw FixtureError("\(name) did not answer within \(timeout): \(tail(of: logPath))")
 }
 
 public struct FixtureError: Error, CustomStringConvertible {

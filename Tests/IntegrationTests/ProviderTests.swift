@@ -1,0 +1,124 @@
+import Foundation
+import JSON
+import Testing
+import TestSupport
+
+@Suite("Providers of real engines, told through a real diagnose")
+struct ProviderTests {
+  @Test("Podman's API service is detected as Podman")
+  func podman() async throws {
+    try await withPodmanService { podman in
+      let run = try await PreflightRun.run(["check", "--json"], environment: ["DOCKER_HOST": podman.host])
+      let report = try JSONValue.parse(run.standardOutput)
+      #expect(run.status == 0, "\(run.standardError)")
+      #expect(report["provider"] == "podman")
+      #expect(report["engine"]?["product"] == "Podman Engine")
+      let provider = report["checks"]?.arrayValue?.first { $0["id"] == "provider" }
+      #expect(provider?["summary"]?.stringValue?.contains("Libpod-API-Version") == true)
+      #expect(report["checks"]?.arrayValue?.first { $0["id"] == "disk-space" }?["status"] == "pass")
+    }
+  }
+
+  @Test("a private dockerd is Docker Engine, in the JSON report and in check's text")
+  func dockerEngine() async throws {
+    try await withDockerDaemon { daemon in
+      let json = try await PreflightRun.run(["check", "--json"], environment: ["DOCKER_HOST": daemon.host])
+      let report = try JSONValue.parse(json.standardOutput)
+      #expect(report["provider"] == "docker-engine")
+      #expect(report["engine"]?["product"] == "Docker Engine")
+      #expect(report["wsl2Status"] == "not-wsl")
+      let text = try await PreflightRun.run(["check"], environment: ["DOCKER_HOST": daemon.host])
+      #expect(text.status == 0)
+      #expect(text.standardOutput.contains("provider: Docker Engine"))
+    }
+  }
+}
+
+@Suite("docker-preflight endpoints")
+struct EndpointsCommandTests {
+  /// A machine root for discovery, so that the listing never looks at this machine's own sockets.
+  static func environment(_ root: TemporaryDirectory, host: String) -> [String: String] {
+    [
+      "DOCKER_HOST": host, "HOME": root.file("home"), "XDG_RUNTIME_DIR": root.file("run"),
+      "PREFLIGHT_HOST_ROOT": root.path,
+    ]
+  }
+
+  @Test("--json lists the configured dockerd answering and a stale Colima socket found in HOME")
+  func privateDaemon() async throws {
+    let root = try TemporaryDirectory(prefix: "ep")
+    defer { root.remove() }
+    let colima = try UnixSocketFile.stale(at: root.file("home/.colima/default/docker.sock"))
+    try await withDockerDaemon { daemon in
+      let run = try await PreflightRun.run(
+        ["endpoints", "--json"], environment: Self.environment(root, host: daemon.host))
+      #expect(run.status == 0)
+      let endpoints = try #require(try JSONValue.parse(run.standardOutput)["endpoints"]?.arrayValue)
+      #expect(endpoints.count == 2)
+      let configured = endpoints[0]
+      #expect(configured["host"] == .string(daemon.host))
+      #expect(configured["source"] == "env DOCKER_HOST")
+      #expect(configured["current"] == true)
+      #expect(configured["answers"] == true)
+      #expect(configured["provider"] == "docker-engine")
+      #expect(configured["engine"]?["apiVersion"] == .string(try await daemon.apiVersion()))
+      let discovered = endpoints[1]
+      #expect(discovered["host"] == .string("unix://\(colima)"))
+      #expect(discovered["source"] == "discovered colima")
+      #expect(discovered["provider"] == "colima")
+      #expect(discovered["answers"] == false)
+      #expect(discovered["error"]?["code"] == "connection-refused")
+    }
+  }
+
+  @Test("a missing socket is listed as not answering, with its reason; the command still exits 0")
+  func missingSocket() async throws {
+    let root = try TemporaryDirectory(prefix: "ep")
+    defer { root.remove() }
+    let host = "unix://\(root.file("missing.sock"))"
+    let run = try await PreflightRun.run(["endpoints", "--json"], environment: Self.environment(root, host: host))
+    #expect(run.status == 0)
+    let endpoints = try #require(try JSONValue.parse(run.standardOutput)["endpoints"]?.arrayValue)
+    #expect(endpoints.count == 1)
+    #expect(endpoints[0]["host"] == .string(host))
+    #expect(endpoints[0]["answers"] == false)
+    #expect(endpoints[0]["error"]?["code"] == "socket-missing")
+    #expect(endpoints[0]["error"]?["message"]?.stringValue?.contains(host) == true)
+
+    let text = try await PreflightRun.run(["endpoints"], environment: Self.environment(root, host: host))
+    #expect(text.status == 0)
+    #expect(text.standardOutput.contains("* \(host)"))
+    #expect(text.standardOutput.contains("socket-missing"))
+  }
+
+  @Test("a malformed DOCKER_HOST is reported in the listing, not as a crash")
+  func configurationError() async throws {
+    let root = try TemporaryDirectory(prefix: "ep")
+    defer { root.remove() }
+    let run = try await PreflightRun.run(["endpoints", "--json"], environment: Self.environment(root, host: "nope://x"))
+    #expect(run.status == 0)
+    let listing = try JSONValue.parse(run.standardOutput)
+    #expect(listing["configurationError"]?.stringValue?.contains("nope://x") == true)
+    #expect(listing["endpoints"] == [])
+  }
+
+  @Test("probes run at once: a listener that never answers costs one timeout, not one per endpoint")
+  func concurrent() async throws {
+    let root = try TemporaryDirectory(prefix: "ep")
+    defer { root.remove() }
+    // Listening sockets that accept and never answer: each probe waits for its timeout.
+    let silent = try ["home/.rd/docker.sock", "run/docker.sock", "run/podman/podman.sock", "home/.docker/desktop/docker.sock"]
+      .map { try UnixSocketFile(listeningAt: root.file($0)) }
+    defer { silent.forEach { $0.close() } }
+    let started = ContinuousClock.now
+    let run = try await PreflightRun.run(
+      ["endpoints", "--json", "--timeout", "1s"],
+      environment: Self.environment(root, host: "unix://\(silent[0].path)"))
+    let elapsed = ContinuousClock.now - started
+    let endpoints = try #require(try JSONValue.parse(run.standardOutput)["endpoints"]?.arrayValue)
+    #expect(endpoints.count == 4)
+    #expect(endpoints.allSatisfy { $0["error"]?["code"] == "timeout" })
+    // One after another they would take at least 4 s.
+    #expect(elapsed < .seconds(3), "4 probes of 1 s took \(elapsed)")
+  }
+}
