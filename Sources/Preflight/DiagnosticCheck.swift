@@ -84,8 +84,8 @@ public struct DiagnosisState: Sendable {
     return result
   }
 
-  /// A runner for host commands (`ps`, `tasklist.exe`, `wsl.exe`), bounded like the engine calls.
-  public var commandRunner: HostCommandRunner { HostCommandRunner(timeout: options.timeout) }
+  /// A runner for host commands (`ps`, `tasklist.exe`, `wsl.exe`).
+  public var commandRunner: HostCommandRunner { HostCommandRunner(timeout: options.commandTimeout) }
 }
 
 /// What the caller asks of a diagnosis.

@@ -8,7 +8,9 @@ struct DockerDesktopCheck: DiagnosticCheck {
   func run(_ state: inout DiagnosisState) async -> CheckResult {
     let host = state.options.host
     let isDesktopEngine = state.providerAttribution?.provider == .dockerDesktop
-    let installed = state.installedProviders().provider(.dockerDesktop)
+    let inWSL = state.inWSL
+    // Its app, programs and data directory say whether it is installed; its sockets need not be probed for that.
+    let installed = InstalledProviderScan(host: host, inWSL: inWSL).scan(probingSockets: false).provider(.dockerDesktop)
     let wslMount = state.wsl?.desktopMount ?? false
     guard installed != nil || isDesktopEngine || wslMount else {
       return .skip("Docker Desktop is not installed")
@@ -18,7 +20,6 @@ struct DockerDesktopCheck: DiagnosticCheck {
       return CheckResult(.pass, "running: its engine answers at \(state.endpoint.host)")
     }
 
-    let inWSL = state.inWSL
     let finding = await DockerDesktopProcessDetector(host: host, runner: state.commandRunner).detect(inWSL: inWSL)
     // Inside WSL the shared mount is there exactly while Desktop runs: an answer when interop cannot list processes.
     let running = finding.running ?? (inWSL && wslMount ? true : nil)

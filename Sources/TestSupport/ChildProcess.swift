@@ -202,15 +202,24 @@ final class ExitBox: @unchecked Sendable {
     }
   }
 
-  /// Waits for the status; `nil` when the wait was abandoned (a timed-out waiter).
+  /// Waits for the status; `nil` when the wait was abandoned (a timed-out waiter) or its task was cancelled.
+  ///
+  /// Cancellation is checked under the lock as the waiter registers: a waiter cancelled just before it registered
+  /// would otherwise miss both the cancellation and ``abandonWaiters()``, and wait for the process to exit.
   private func next() async -> Int32? {
-    await withCheckedContinuation { continuation in
-      let ready: Int32?? = lock.withLock {
-        if let status { return .some(status) }
-        waiters[UUID()] = continuation
-        return .none
+    let id = UUID()
+    return await withTaskCancellationHandler {
+      await withCheckedContinuation { continuation in
+        let ready: Int32?? = lock.withLock {
+          if let status { return .some(status) }
+          if Task.isCancelled { return .some(nil) }
+          waiters[id] = continuation
+          return .none
+        }
+        if case .some(let status) = ready { continuation.resume(returning: status) }
       }
-      if case .some(let status) = ready { continuation.resume(returning: status) }
+    } onCancel: {
+      lock.withLock { waiters.removeValue(forKey: id) }?.resume(returning: nil)
     }
   }
 

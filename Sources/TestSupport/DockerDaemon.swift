@@ -173,8 +173,8 @@ func waitForEngine(at host: String, process: ChildProcess, name: String, logPath
   let deadline = ContinuousClock.now + timeout
   var delay = Duration.milliseconds(5)
   while ContinuousClock.now < deadline {
-    if let status = await process.exitStatus(within: .zero) {
-      throw FixtureError("\(name) exited with status \(status): \(tail(of: logPath))")
+    if !process.isRunning {
+      throw FixtureError("\(name) exited with status \(await process.exitStatus): \(tail(of: logPath))")
     }
     if (try? await EngineClient(endpoint: endpoint, timeout: .seconds(2)).withSession({ try await $0.ping() })) != nil {
       return

@@ -23,9 +23,20 @@ public struct FakeCommands: Sendable {
       exit \(exitCode)
 
       """
-    let path = "\(directory)/\(name)"
-    try script.write(toFile: path, atomically: true, encoding: .utf8)
-    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+    try Self.writeExecutable(script, to: "\(directory)/\(name)")
+  }
+
+  /// Writes a script through a close-on-exec descriptor. A descriptor open for writing that a child spawned at the
+  /// same moment (by a test running in parallel) inherits makes every exec of the script fail with ETXTBSY for as
+  /// long as that child lives; Foundation's writes do not set close-on-exec.
+  public static func writeExecutable(_ script: String, to path: String) throws {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+    guard descriptor >= 0 else { throw FixtureError("cannot create \(path): \(String(cString: strerror(errno)))") }
+    defer { Foundation.close(descriptor) }
+    let bytes = Array(script.utf8)
+    guard bytes.withUnsafeBytes({ Foundation.write(descriptor, $0.baseAddress, $0.count) }) == bytes.count else {
+      throw FixtureError("cannot write \(path): \(String(cString: strerror(errno)))")
+    }
   }
 
   public func add(_ name: String, printing output: String, exitCode: Int32 = 0) throws {

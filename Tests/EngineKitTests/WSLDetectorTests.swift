@@ -56,7 +56,7 @@ struct WSLDetectorTests {
       * Ubuntu            Running         2
         docker-desktop    Running         2
       """)
-    let facts = await WSLDetector(host: machine.host).detect()
+    let facts = await WSLDetector(host: machine.host, runner: HostCommandRunner(timeout: .seconds(60))).detect()
     #expect(facts.status == .desktopIntegration)
     #expect(facts.status.rawValue == "wsl2-desktop-integration")
     #expect(facts.version == 2)
@@ -73,7 +73,7 @@ struct WSLDetectorTests {
     defer { machine.directory.remove() }
     try machine.desktopRunning(integratedWith: "Ubuntu")
     try machine.desktopInstalledOnWindows()
-    let facts = await WSLDetector(host: machine.host).detect()
+    let facts = await WSLDetector(host: machine.host, runner: HostCommandRunner(timeout: .seconds(60))).detect()
     #expect(facts.status == .noDesktopIntegration)
     #expect(facts.desktopMount && !facts.distroIntegrated)
   }
@@ -83,7 +83,7 @@ struct WSLDetectorTests {
     let machine = try Machine(osrelease: Self.wsl2Kernel)
     defer { machine.directory.remove() }
     try machine.wslExe(listing: "  NAME      STATE      VERSION\n* Ubuntu    Running    2\n")
-    let facts = await WSLDetector(host: machine.host).detect()
+    let facts = await WSLDetector(host: machine.host, runner: HostCommandRunner(timeout: .seconds(60))).detect()
     #expect(facts.status == .noDesktopIntegration)
     #expect(facts.status.rawValue == "wsl2-no-desktop-integration")
     #expect(!facts.desktopMount && !facts.desktopInstalledOnWindows)
@@ -95,7 +95,7 @@ struct WSLDetectorTests {
     defer { machine.directory.remove() }
     try machine.desktopInstalledOnWindows()
     try machine.wslExe(listing: "  NAME              STATE      VERSION\n* Ubuntu            Running    2\n  docker-desktop    Stopped    2\n")
-    let facts = await WSLDetector(host: machine.host).detect()
+    let facts = await WSLDetector(host: machine.host, runner: HostCommandRunner(timeout: .seconds(60))).detect()
     #expect(facts.status == .desktopNotRunning)
     #expect(facts.desktopInstalledOnWindows)
   }
@@ -106,7 +106,7 @@ struct WSLDetectorTests {
     defer { machine.directory.remove() }
     try machine.desktopInstalledOnWindows()
     try machine.wslExe(listing: "  NAME              STATE      VERSION\n* Ubuntu            Running    2\n  docker-desktop    Running    2\n")
-    #expect(await WSLDetector(host: machine.host).detect().status == .noDesktopIntegration)
+    #expect(await WSLDetector(host: machine.host, runner: HostCommandRunner(timeout: .seconds(60))).detect().status == .noDesktopIntegration)
   }
 
   @Test("WSL 1 from its kernel release; no interop call without WSL_INTEROP")
@@ -114,7 +114,7 @@ struct WSLDetectorTests {
     let machine = try Machine(osrelease: "4.4.0-19041-Microsoft", interop: false)
     defer { machine.directory.remove() }
     try machine.wslExe(listing: "")
-    let facts = await WSLDetector(host: machine.host).detect()
+    let facts = await WSLDetector(host: machine.host, runner: HostCommandRunner(timeout: .seconds(60))).detect()
     #expect(facts.status == .wsl1)
     #expect(facts.version == 1)
     #expect(machine.commands.arguments(of: "wsl.exe") == nil)
@@ -124,7 +124,7 @@ struct WSLDetectorTests {
   func notWSL(_ release: String) async throws {
     let machine = try Machine(osrelease: release, distro: nil, interop: false)
     defer { machine.directory.remove() }
-    let facts = await WSLDetector(host: machine.host).detect()
+    let facts = await WSLDetector(host: machine.host, runner: HostCommandRunner(timeout: .seconds(60))).detect()
     #expect(facts.status == .notWSL)
     #expect(facts.status.rawValue == "not-wsl")
     #expect(!facts.isWSL)

@@ -8,7 +8,7 @@ struct ProviderTests {
   @Test("Podman's API service is detected as Podman")
   func podman() async throws {
     try await withPodmanService { podman in
-      let run = try await PreflightRun.run(["check", "--json"], environment: ["DOCKER_HOST": podman.host])
+      let run = try await PreflightRun.run(["check", "--json", "--timeout", "30s"], environment: ["DOCKER_HOST": podman.host])
       let report = try JSONValue.parse(run.standardOutput)
       #expect(run.status == 0, "\(run.standardError)")
       #expect(report["provider"] == "podman")
@@ -22,12 +22,12 @@ struct ProviderTests {
   @Test("a private dockerd is Docker Engine, in the JSON report and in check's text")
   func dockerEngine() async throws {
     try await withDockerDaemon { daemon in
-      let json = try await PreflightRun.run(["check", "--json"], environment: ["DOCKER_HOST": daemon.host])
+      let json = try await PreflightRun.run(["check", "--json", "--timeout", "30s"], environment: ["DOCKER_HOST": daemon.host])
       let report = try JSONValue.parse(json.standardOutput)
       #expect(report["provider"] == "docker-engine")
       #expect(report["engine"]?["product"] == "Docker Engine")
       #expect(report["wsl2Status"] == "not-wsl")
-      let text = try await PreflightRun.run(["check"], environment: ["DOCKER_HOST": daemon.host])
+      let text = try await PreflightRun.run(["check", "--timeout", "30s"], environment: ["DOCKER_HOST": daemon.host])
       #expect(text.status == 0)
       #expect(text.standardOutput.contains("provider: Docker Engine"))
     }
@@ -51,7 +51,7 @@ struct EndpointsCommandTests {
     let colima = try UnixSocketFile.stale(at: root.file("home/.colima/default/docker.sock"))
     try await withDockerDaemon { daemon in
       let run = try await PreflightRun.run(
-        ["endpoints", "--json"], environment: Self.environment(root, host: daemon.host))
+        ["endpoints", "--json", "--timeout", "30s"], environment: Self.environment(root, host: daemon.host))
       #expect(run.status == 0)
       let endpoints = try #require(try JSONValue.parse(run.standardOutput)["endpoints"]?.arrayValue)
       #expect(endpoints.count == 2)

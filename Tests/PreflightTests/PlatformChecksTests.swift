@@ -37,7 +37,8 @@ struct FixtureMachine {
   }
 
   func diagnose(endpoint: String, options: (inout DiagnoseOptions) -> Void = { _ in }) async throws -> HealthReport {
-    var diagnoseOptions = DiagnoseOptions(timeout: .seconds(1), host: host)
+    // Stub commands are quick, but a loaded machine (parallel tests, builds) can hold them up for seconds.
+    var diagnoseOptions = DiagnoseOptions(timeout: .seconds(1), host: host, commandTimeout: .seconds(60))
     options(&diagnoseOptions)
     return await Diagnoser(endpoint: try Endpoint(parsing: endpoint, source: .environment), options: diagnoseOptions)
       .diagnose()
@@ -192,7 +193,9 @@ struct EngineChecksTests {
   func diagnose(_ daemon: DockerDaemon, _ options: (inout DiagnoseOptions) -> Void = { _ in }) async throws
     -> HealthReport
   {
-    var diagnoseOptions = DiagnoseOptions(host: HostEnvironment(environment: ["PATH": "/usr/bin:/bin"]))
+    // A generous timeout: a loaded machine can keep a healthy daemon from answering within the default 2 s.
+    var diagnoseOptions = DiagnoseOptions(
+      timeout: .seconds(30), host: HostEnvironment(environment: ["PATH": "/usr/bin:/bin"]))
     options(&diagnoseOptions)
     return await Diagnoser(endpoint: try Endpoint(parsing: daemon.host, source: .flag), options: diagnoseOptions)
       .diagnose()

@@ -11,7 +11,7 @@ public struct HostCommandRunner: Sendable {
   /// More output than this is treated as a failure, not truncated.
   public var outputLimit: Int
 
-  public init(timeout: Duration = .seconds(3), outputLimit: Int = 4 << 20) {
+  public init(timeout: Duration = .seconds(5), outputLimit: Int = 4 << 20) {
     self.timeout = timeout
     self.outputLimit = outputLimit
   }

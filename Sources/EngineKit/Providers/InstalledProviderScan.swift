@@ -73,13 +73,16 @@ public struct InstalledProviderScan: Sendable {
     public func provider(_ provider: Provider) -> InstalledProvider? { providers.first { $0.provider == provider } }
   }
 
-  public func scan() -> Result {
+  /// `probingSockets: false` leaves sockets out: no connection is made to any engine.
+  public func scan(probingSockets: Bool = true) -> Result {
     var evidence: [Provider: [InstallEvidence]] = [:]
-    for socket in ProviderSocketTable(host: host).entries() {
+    let table = ProviderSocketTable(host: host)
+    for socket in probingSockets ? table.entries() : [] {
       guard let path = socket.path else { continue }
       let state = SocketProbe.state(of: path)
       guard state != .missing else { continue }
-      let owner = ProviderSocketTable(host: host).attribution(of: socket.endpoint)?.provider ?? socket.provider
+      // A link (macOS's /var/run/docker.sock) belongs to whoever it points at.
+      let owner = table.attribution(of: socket.endpoint)?.provider ?? socket.provider
       evidence[owner, default: []].append(.socket(path: path, state: state, instance: socket.instance))
     }
     for (program, provider) in programs {

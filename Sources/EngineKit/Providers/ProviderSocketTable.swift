@@ -127,9 +127,9 @@ public struct ProviderSocketTable: Sendable {
     if let limaHome, let instance = instance(in: path, under: limaHome, suffix: "/sock/docker.sock") {
       return ProviderAttribution(provider: .lima, instance: instance, reason: reason)
     }
-    // The same file may be listed for two providers on macOS (/var/run/docker.sock); the first, more specific, wins.
-    let match = entries().first { $0.path == path && $0.path != host.system("/var/run/docker.sock") }
-      ?? entries().first { $0.path == path }
+    // macOS's /var/run/docker.sock is listed as Desktop's but may be anyone's link: prefer a provider's own path.
+    let entries = entries().filter { $0.path == path }
+    let match = entries.first { $0.path != host.system("/var/run/docker.sock") } ?? entries.first
     return match.map { ProviderAttribution(provider: $0.provider, instance: $0.instance, reason: reason) }
   }
 
