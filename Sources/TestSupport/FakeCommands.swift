@@ -60,7 +60,8 @@ public final class UnixSocketFile: @unchecked Sendable {
     self.path = path
     try FileManager.default.createDirectory(
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    // Close-on-exec, like every descriptor here: a child spawned by a parallel test must not keep it open.
+    descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard descriptor >= 0 else { throw FixtureError("socket: \(String(cString: strerror(errno)))") }
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
@@ -84,6 +85,29 @@ public final class UnixSocketFile: @unchecked Sendable {
     let socket = try UnixSocketFile(listeningAt: path)
     socket.close()
     return path
+  }
+
+  /// Waits up to `timeout` for a client to connect, accepts it and returns its descriptor (see ``hangUp(_:)``),
+  /// or `nil` if none came. The wait blocks a dispatch thread, not the test's.
+  public func acceptConnection(within timeout: Duration) async -> Int32? {
+    let listener = descriptor
+    let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+    return await withCheckedContinuation { continuation in
+      DispatchQueue.global().async {
+        var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, milliseconds) == 1 else { return continuation.resume(returning: nil) }
+        let client = accept(listener, nil, nil)
+        if client >= 0 { _ = fcntl(client, F_SETFD, FD_CLOEXEC) }
+        continuation.resume(returning: client >= 0 ? client : nil)
+      }
+    }
+  }
+
+  /// Ends an accepted connection for the peer: `shutdown` reaches it even if a child spawned in parallel holds a copy
+  /// of the descriptor, where `close` alone would leave the connection open.
+  public static func hangUp(_ connection: Int32) {
+    shutdown(connection, Int32(SHUT_RDWR))
+    Foundation.close(connection)
   }
 
   /// Stops listening; the file stays.

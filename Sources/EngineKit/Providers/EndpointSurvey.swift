@@ -53,7 +53,8 @@ public struct EndpointSurvey: Sendable {
     for (index, endpoint) in configured.enumerated() { add(endpoint, current: index == 0) }
     for endpoint in contexts { add(endpoint, current: false) }
     for socket in table.entries() {
-      if let path = socket.path, SocketProbe.state(of: path) == .missing { continue }
+      // Existence only: connecting is the probe's job, once.
+      if let path = socket.path, !HostFiles.exists(path) { continue }
       add(socket.endpoint, current: false)
     }
     return result
