@@ -118,18 +118,7 @@ public struct DockerContextStore: Sendable {
       tlsDirectory: "\(directory)/tls/\(folder)/docker")
   }
 
-  private static func subdirectories(of path: String) -> [String] {
-    guard let stream = opendir(path) else { return [] }
-    defer { closedir(stream) }
-    var names: [String] = []
-    while let entry = readdir(stream) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-      }
-      if name != "." && name != ".." { names.append(name) }
-    }
-    return names
-  }
+  private static func subdirectories(of path: String) -> [String] { HostFiles.entries(of: path) }
 }
 
 extension String {

@@ -10,9 +10,10 @@ struct EndpointsCommand: AsyncParsableCommand {
     commandName: "endpoints",
     abstract: "List every engine endpoint known here, where it came from, and whether it answers.",
     discussion: """
-      Lists the endpoint the docker CLI would use (marked *), then the sockets of known providers that exist on this \
-      machine (Docker Desktop, rootless Docker, Podman, Colima, Rancher Desktop, OrbStack, Lima). Every endpoint is \
-      asked `_ping` and `/version` at the same time, each bounded by --timeout.
+      Lists the endpoint the docker CLI would use (marked *), every docker context's endpoint, then the sockets of \
+      known providers that exist on this machine (Docker Desktop, rootless Docker, Podman, Colima, Rancher Desktop, \
+      OrbStack, Lima). Every endpoint is asked `_ping`, `/version` and `/info` at the same time, each bounded by \
+      --timeout.
 
       Examples:
         docker-preflight endpoints
@@ -32,18 +33,10 @@ struct EndpointsCommand: AsyncParsableCommand {
 
   func run() async throws {
     global.bootstrapLogging()
-    var configured: [Endpoint] = []
-    var configurationError: String?
-    do {
-      configured.append(try global.resolver.resolve())
-    } catch {
-      configurationError = error.description
-    }
-    // SEAM (contexts): pass every docker context's endpoint as `contexts:` once EngineKit lists contexts.
-    let survey = EndpointSurvey(configured: configured, host: HostEnvironment(environment: global.environment))
+    let survey = EndpointSurvey(resolver: global.resolver, host: HostEnvironment(environment: global.environment))
     let probed = await survey.probe(timeout: timeout.duration)
     let listing = EndpointListing(
-      endpoints: probed.map(EndpointListing.Entry.init), configurationError: configurationError)
+      endpoints: probed.map(EndpointListing.Entry.init), problems: survey.problems.map(\.description))
     if json {
       var output = try JSONValueEncoder().encode(listing).serialized()
       output.append(UInt8(ascii: "\n"))
@@ -97,8 +90,9 @@ struct EndpointListing: Codable {
   }
 
   var endpoints: [Entry]
-  /// The configured endpoint could not be worked out (a malformed DOCKER_HOST, config.json, context).
-  var configurationError: String?
+  /// What could not be read: the configured endpoint (a malformed DOCKER_HOST, config.json, a missing context) or a
+  /// damaged context. Each names the setting or file.
+  var problems: [String]
 
   /// A table for people: the current endpoint marked `*`.
   var rendered: String {
@@ -117,7 +111,7 @@ struct EndpointListing: Codable {
       row.enumerated().map { index, cell in index < widths.count ? cell.padding(toLength: widths[index]) : cell }
         .joined(separator: "  ")
     }
-    if let configurationError { lines.append("configuration error: \(configurationError)") }
+    lines += problems.map { "problem: \($0)" }
     return lines.joined(separator: "\n") + "\n"
   }
 }

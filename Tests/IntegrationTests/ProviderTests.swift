@@ -46,30 +46,42 @@ struct EndpointsCommandTests {
     ]
   }
 
-  @Test("--json lists the configured dockerd answering and a stale Colima socket found in HOME")
+  @Test("--json lists the configured dockerd answering, docker contexts, and a stale socket found in HOME")
   func privateDaemon() async throws {
     let root = try TemporaryDirectory(prefix: "ep")
     defer { root.remove() }
     let colima = try UnixSocketFile.stale(at: root.file("home/.colima/default/docker.sock"))
+    let rancher = try UnixSocketFile.stale(at: root.file("home/.rd/docker.sock"))
+    let config = root.file("config")
     try await withDockerDaemon { daemon in
-      let run = try await PreflightRun.run(
-        ["endpoints", "--json", "--timeout", "30s"], environment: Self.environment(root, host: daemon.host))
+      // Contexts made by the real docker CLI: one for the same daemon (listed once), one for Colima's socket.
+      for (name, host) in [("private", daemon.host), ("colima", "unix://\(colima)")] {
+        let created = try await CommandRun.run(
+          Executable.find("docker") ?? "/usr/bin/docker", ["context", "create", name, "--docker", "host=\(host)"],
+          environment: PreflightBinary.cleanEnvironment(["DOCKER_CONFIG": config]))
+        #expect(created.status == 0, "\(created.standardError)")
+      }
+      let damaged = try root.write("{", to: "config/contexts/meta/0123abcd/meta.json")
+      var environment = Self.environment(root, host: daemon.host)
+      environment["DOCKER_CONFIG"] = config
+      let run = try await PreflightRun.run(["endpoints", "--json", "--timeout", "30s"], environment: environment)
       #expect(run.status == 0)
-      let endpoints = try #require(try JSONValue.parse(run.standardOutput)["endpoints"]?.arrayValue)
-      #expect(endpoints.count == 2)
+      let listing = try JSONValue.parse(run.standardOutput)
+      let endpoints = try #require(listing["endpoints"]?.arrayValue)
+      #expect(endpoints.map { $0["host"]?.stringValue ?? "" } == [daemon.host, "unix://\(colima)", "unix://\(rancher)"])
       let configured = endpoints[0]
-      #expect(configured["host"] == .string(daemon.host))
       #expect(configured["source"] == "env DOCKER_HOST")
       #expect(configured["current"] == true)
       #expect(configured["answers"] == true)
       #expect(configured["provider"] == "docker-engine")
       #expect(configured["engine"]?["apiVersion"] == .string(try await daemon.apiVersion()))
-      let discovered = endpoints[1]
-      #expect(discovered["host"] == .string("unix://\(colima)"))
-      #expect(discovered["source"] == "discovered colima")
-      #expect(discovered["provider"] == "colima")
-      #expect(discovered["answers"] == false)
-      #expect(discovered["error"]?["code"] == "connection-refused")
+      let context = endpoints[1]
+      #expect(context["source"] == "context colima")
+      #expect(context["provider"] == "colima")
+      #expect(context["answers"] == false)
+      #expect(context["error"]?["code"] == "connection-refused")
+      #expect(endpoints[2]["source"] == "discovered rancher-desktop")
+      #expect(listing["problems"]?.arrayValue?.contains { $0.stringValue?.contains(damaged) == true } == true)
     }
   }
 
@@ -100,7 +112,7 @@ struct EndpointsCommandTests {
     let run = try await PreflightRun.run(["endpoints", "--json"], environment: Self.environment(root, host: "nope://x"))
     #expect(run.status == 0)
     let listing = try JSONValue.parse(run.standardOutput)
-    #expect(listing["configurationError"]?.stringValue?.contains("nope://x") == true)
+    #expect(listing["problems"]?[0]?.stringValue?.contains("nope://x") == true)
     #expect(listing["endpoints"] == [])
   }
 

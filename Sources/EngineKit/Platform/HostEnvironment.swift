@@ -48,7 +48,7 @@ public struct HostEnvironment: Sendable {
     let root = systemRoot ?? environment["PREFLIGHT_HOST_ROOT"] ?? ""
     self.os = os
     self.environment = environment
-    self.systemRoot = root.hasSuffix("/") ? String(root.dropLast()) : root
+    self.systemRoot = root == "/" ? "" : root.trimmingTrailingSlash
     self.procRoot = procRoot ?? "\(self.systemRoot)/proc"
     self.wslMountRoot = wslMountRoot ?? "\(self.systemRoot)/mnt/wsl"
     self.windowsDriveRoot = windowsDriveRoot ?? "\(self.systemRoot)/mnt/c"
@@ -79,7 +79,7 @@ public struct HostEnvironment: Sendable {
   public var home: String? {
     let value = environment["HOME"] ?? (os == .windows ? environment["USERPROFILE"] : nil)
     guard let value, !value.isEmpty else { return nil }
-    return value.hasSuffix("/") && value.count > 1 ? String(value.dropLast()) : value
+    return value.trimmingTrailingSlash
   }
 
   /// A path under the home directory.

@@ -45,20 +45,10 @@ public enum HostFiles {
     return names.sorted()
   }
 
-  /// Up to `limit` bytes of a file; `nil` when it cannot be read. Works for /proc files, whose size reads as 0.
+  /// A file's bytes, or `nil` when it cannot be read or is larger than `limit`. Works for /proc files, whose size
+  /// reads as 0.
   public static func contents(of path: String, limit: Int = 1 << 20) -> [UInt8]? {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { return nil }
-    defer { close(descriptor) }
-    var result: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while result.count < limit {
-      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, min($0.count, limit - result.count)) }
-      if count < 0 && errno == EINTR { continue }
-      guard count > 0 else { return count == 0 ? result : nil }
-      result += buffer[..<count]
-    }
-    return result
+    try? BoundedFile.read(path, limit: limit)
   }
 
   /// A file's text, trimmed of surrounding white space.
@@ -79,15 +69,5 @@ public enum HostFiles {
     guard let pointer = realpath(path, nil) else { return nil }
     defer { free(pointer) }
     return String(cString: pointer)
-  }
-}
-
-extension String {
-  /// Without leading and trailing white space (`\r\n` is one `Character`, so compare with `isWhitespace`).
-  var trimmingWhitespace: String {
-    guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else {
-      return ""
-    }
-    return String(self[first...last])
   }
 }

@@ -27,17 +27,38 @@ public struct ProbedEndpoint: Sendable {
 public struct EndpointSurvey: Sendable {
   /// The endpoint the docker CLI would use, first, then any other configured ones.
   public var configured: [Endpoint]
-  /// Every Docker context's endpoint.
-  ///
-  /// SEAM (contexts): filled by the caller from docker context metadata once EngineKit can list contexts
-  /// (`$DOCKER_CONFIG/contexts/meta/*/meta.json`, built by the endpoint-resolution work); until then empty.
+  /// Every docker context's endpoint.
   public var contexts: [Endpoint]
   public var host: HostEnvironment
+  /// What could not be read on the way: the configured endpoint (a malformed `DOCKER_HOST`, `config.json`, a
+  /// missing context) and contexts whose `meta.json` is damaged. The rest is still listed.
+  public var problems: [EndpointError]
 
   public init(configured: [Endpoint], contexts: [Endpoint] = [], host: HostEnvironment) {
     self.configured = configured
     self.contexts = contexts
     self.host = host
+    problems = []
+  }
+
+  /// The endpoint `resolver` resolves to, and every context in its docker configuration directory.
+  public init(resolver: EndpointResolver, host: HostEnvironment) {
+    self.init(configured: [], host: host)
+    do {
+      configured = [try resolver.resolve()]
+    } catch {
+      problems.append(error)
+    }
+    let store = resolver.contextStore
+    let listing = store.list()
+    problems += listing.problems
+    for context in listing.contexts {
+      do {
+        contexts.append(try store.endpoint(for: context))
+      } catch {
+        problems.append(error)
+      }
+    }
   }
 
   /// Configured first, then contexts, then discovered sockets that exist (on Windows, every known pipe: a pipe's
