@@ -37,7 +37,7 @@ struct InstalledProviderScanTests {
       os: .macOS, environment: ["HOME": home, "PATH": commands.directory], systemRoot: directory.path)
 
     let scan = InstalledProviderScan(host: host).scan()
-    #expect(scan.providers.map(\.provider) == [.dockerDesktop, .colima, .orbStack, .lima])
+    #expect(scan.providers.map(\.provider) == [.dockerDesktop, .colima, .orbstack, .lima])
     #expect(scan.dockerCLI == "\(commands.directory)/docker")
 
     let colima = try #require(scan.provider(.colima))
@@ -52,7 +52,7 @@ struct InstalledProviderScanTests {
     #expect(desktop.evidence.contains(.installLocation(path: directory.file("Applications/Docker.app"))))
     #expect(desktop.evidence.contains(.socket(path: "\(home)/.docker/run/docker.sock", state: .stale, instance: nil)))
 
-    #expect(scan.provider(.orbStack)?.isListening == true)
+    #expect(scan.provider(.orbstack)?.isListening == true)
     // limactl alone (no instance directory) still shows Lima is installed.
     #expect(scan.provider(.lima)?.evidence == [.program(path: "\(commands.directory)/limactl")])
   }

@@ -32,7 +32,7 @@ struct ProviderDetectionTests {
          info: RecordedEngineAnswers.colimaInfo, provider: .colima, instance: "default"),
     Case(name: "a Colima profile", info: RecordedEngineAnswers.colimaProfileInfo, provider: .colima, instance: "work"),
     Case(name: "OrbStack", version: RecordedEngineAnswers.communityVersion, info: RecordedEngineAnswers.orbStackInfo,
-         provider: .orbStack),
+         provider: .orbstack),
     Case(name: "Rancher Desktop's Lima VM is not Lima", info: RecordedEngineAnswers.rancherInfo,
          provider: .rancherDesktop),
     Case(name: "Rancher Desktop on Windows", info: RecordedEngineAnswers.rancherWindowsInfo, provider: .rancherDesktop),
@@ -89,7 +89,7 @@ struct ProviderDetectionTests {
                 instance: "default"),
     AddressCase(name: "a Colima profile", address: ".colima/work/docker.sock", provider: .colima, instance: "work"),
     AddressCase(name: "Rancher Desktop", os: .macOS, address: ".rd/docker.sock", provider: .rancherDesktop),
-    AddressCase(name: "OrbStack", os: .macOS, address: ".orbstack/run/docker.sock", provider: .orbStack),
+    AddressCase(name: "OrbStack", os: .macOS, address: ".orbstack/run/docker.sock", provider: .orbstack),
     AddressCase(name: "a Lima instance", os: .macOS, address: ".lima/dev/sock/docker.sock", provider: .lima,
                 instance: "dev"),
     AddressCase(name: "rootless Docker", address: "/run/user/1000/docker.sock", provider: .rootlessDocker),
@@ -124,7 +124,7 @@ struct ProviderDetectionTests {
       atPath: "\(home)/.colima/default/docker.sock", withDestinationPath: orbstack.path)
     let host = HostEnvironment(os: .macOS, environment: ["HOME": home], systemRoot: directory.path)
     let endpoint = try Endpoint(parsing: "unix://\(home)/.colima/default/docker.sock", source: .environment)
-    #expect(ProviderDetector(host: host).identify(endpoint: endpoint)?.provider == .orbStack)
+    #expect(ProviderDetector(host: host).identify(endpoint: endpoint)?.provider == .orbstack)
   }
 
   @Test("every provider has a display name and a start hint for every platform")

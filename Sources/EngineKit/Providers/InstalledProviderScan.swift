@@ -113,7 +113,7 @@ public struct InstalledProviderScan: Sendable {
       ("dockerd-rootless.sh", .rootlessDocker),
       ("podman", .podman),
       ("colima", .colima),
-      ("orb", .orbStack),
+      ("orb", .orbstack),
       ("rdctl", .rancherDesktop),
       ("limactl", .lima),
       ("com.docker.cli", .dockerDesktop),
@@ -126,7 +126,7 @@ public struct InstalledProviderScan: Sendable {
       return [
         (host.system("/Applications/Docker.app"), .dockerDesktop),
         host.home("Applications/Docker.app").map { ($0, .dockerDesktop) },
-        (host.system("/Applications/OrbStack.app"), .orbStack),
+        (host.system("/Applications/OrbStack.app"), .orbstack),
         (host.system("/Applications/Rancher Desktop.app"), .rancherDesktop),
       ].compactMap { $0 }
     case .linux:
@@ -145,7 +145,7 @@ public struct InstalledProviderScan: Sendable {
     let table = ProviderSocketTable(host: host)
     var directories: [(String?, Provider)] = [
       (table.colimaHome, .colima),
-      (host.home(".orbstack"), .orbStack),
+      (host.home(".orbstack"), .orbstack),
       (host.home(".rd"), .rancherDesktop),
     ]
     if host.os == .linux { directories.append((host.home(".docker/desktop"), .dockerDesktop)) }

@@ -8,7 +8,7 @@ public enum Provider: String, Sendable, Hashable, Codable, CaseIterable, CustomS
   case podman
   case colima
   case rancherDesktop = "rancher-desktop"
-  case orbStack = "orbstack"
+  case orbstack = "orbstack"
   case lima
   /// Docker Engine (docker-ce or docker.io) installed inside a WSL distribution, without Docker Desktop.
   case wslDockerCE = "wsl-docker-ce"
@@ -22,7 +22,7 @@ public enum Provider: String, Sendable, Hashable, Codable, CaseIterable, CustomS
     case .podman: "Podman"
     case .colima: "Colima"
     case .rancherDesktop: "Rancher Desktop"
-    case .orbStack: "OrbStack"
+    case .orbstack: "OrbStack"
     case .lima: "Lima"
     case .wslDockerCE: "Docker Engine in WSL"
     }
@@ -52,7 +52,7 @@ public enum Provider: String, Sendable, Hashable, Codable, CaseIterable, CustomS
       return instance.map { $0 == "default" ? "colima start" : "colima start --profile \($0)" } ?? "colima start"
     case .rancherDesktop:
       return "rdctl start"
-    case .orbStack:
+    case .orbstack:
       return "orb start"
     case .lima:
       return "limactl start \(instance ?? "default")"

@@ -47,8 +47,8 @@ public struct ProviderDetector: Sendable {
     let name = info?.name ?? ""
     if system.hasPrefix("Docker Desktop") { return found(.dockerDesktop, "/info OperatingSystem \"\(system)\"") }
     if name == "docker-desktop" { return found(.dockerDesktop, "/info Name \"\(name)\"") }
-    if system.hasPrefix("OrbStack") { return found(.orbStack, "/info OperatingSystem \"\(system)\"") }
-    if name == "orbstack" { return found(.orbStack, "/info Name \"\(name)\"") }
+    if system.hasPrefix("OrbStack") { return found(.orbstack, "/info OperatingSystem \"\(system)\"") }
+    if name == "orbstack" { return found(.orbstack, "/info Name \"\(name)\"") }
     if system.hasPrefix("Rancher Desktop") { return found(.rancherDesktop, "/info OperatingSystem \"\(system)\"") }
     // Rancher Desktop's VM is a Lima instance: its name would otherwise read as Lima.
     if name.contains("rancher-desktop") { return found(.rancherDesktop, "/info Name \"\(name)\"") }

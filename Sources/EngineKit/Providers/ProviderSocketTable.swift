@@ -61,7 +61,7 @@ public struct ProviderSocketTable: Sendable {
       add(.podman, host.system("/run/podman/podman.sock"))
     case .macOS:
       add(.dockerDesktop, host.home(".docker/run/docker.sock"))
-      add(.orbStack, host.home(".orbstack/run/docker.sock"))
+      add(.orbstack, host.home(".orbstack/run/docker.sock"))
       add(.podman, host.home(".local/share/containers/podman/machine/podman.sock"))
       add(.podman, host.home(".local/share/containers/podman/machine/qemu/podman.sock"))
       // Desktop (or OrbStack) links it to their own socket; whose it is follows from the link.
@@ -146,7 +146,7 @@ public struct ProviderSocketTable: Sendable {
     var instance: String?
     switch name {
     case "desktop-linux", "desktop-windows": provider = .dockerDesktop
-    case "orbstack": provider = .orbStack
+    case "orbstack": provider = .orbstack
     case "rancher-desktop": provider = .rancherDesktop
     case "rootless": provider = .rootlessDocker
     case "colima":

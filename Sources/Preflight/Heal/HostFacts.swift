@@ -14,17 +14,8 @@ public struct HostFacts: Sendable, Hashable {
     case linux, macos, windows
   }
 
-  /// Engine providers the planner knows how to start.
-  public enum Provider: String, Sendable, Hashable, CaseIterable, Codable {
-    case dockerDesktop = "docker-desktop"
-    case orbstack
-    case rancherDesktop = "rancher-desktop"
-    case colima
-    case podman
-    case rootlessDocker = "rootless-docker"
-    /// Docker Engine itself (`dockerd`), as distributions package it.
-    case dockerEngine = "docker-engine"
-  }
+  /// Engine providers, as reports name them; the planner knows how to start most of them.
+  public typealias Provider = EngineKit.Provider
 
   public var os: OperatingSystem
   public var isWSL = false
@@ -137,17 +128,10 @@ public struct HostFacts: Sendable, Hashable {
   }
 }
 
-/// Finds programs on a search path, as `execvp` would.
+/// Finds programs on a search path, as `execvp` would: a name with a slash as it is, others through the path.
 enum ExecutableLookup {
   static func find(_ name: String, in searchPath: [String]) -> String? {
     if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
-    for directory in searchPath {
-      let candidate = "\(directory)/\(name)"
-      var status = stat()
-      if stat(candidate, &status) == 0, status.st_mode & S_IFMT == S_IFREG, access(candidate, X_OK) == 0 {
-        return candidate
-      }
-    }
-    return nil
+    return ExecutableSearch.find(name, in: searchPath)
   }
 }
