@@ -26,7 +26,9 @@ struct ProviderCheck: DiagnosticCheck {
     var listening: [String] = []
     var stopped: [String] = []
     // The endpoint's own provider first: starting it is what makes this endpoint answer.
-    let ordered = scan.providers.filter { $0.provider == owner?.provider } + scan.providers.filter { $0.provider != owner?.provider }
+    let ordered =
+      scan.providers.filter { $0.provider == owner?.provider }
+      + scan.providers.filter { $0.provider != owner?.provider }
     for installed in ordered {
       let name = installed.provider.displayName
       let elsewhere = installed.sockets.filter { $0.state == .listening && "unix://\($0.path)" != state.endpoint.host }

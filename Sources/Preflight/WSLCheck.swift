@@ -19,7 +19,8 @@ struct WSLCheck: DiagnosticCheck {
         .warn, "WSL 1\(distro): Docker needs WSL 2",
         issues: [
           HealthReport.Issue(
-            code: "wsl1", message: "This distribution\(distro) runs under WSL 1, where neither Docker Desktop's "
+            code: "wsl1",
+            message: "This distribution\(distro) runs under WSL 1, where neither Docker Desktop's "
               + "integration nor dockerd works",
             recommendation: "Convert it from Windows: wsl --set-version \(name) 2")
         ])
@@ -32,16 +33,20 @@ struct WSLCheck: DiagnosticCheck {
         issues: [
           HealthReport.Issue(
             code: "docker-desktop-stopped",
-            message: "Docker Desktop is installed on Windows but not running, so this distribution\(distro) has no engine",
-            recommendation: "Start it: docker desktop start, or run \"\(WSLDetector(host: host).windowsDesktopExecutable)\" "
+            message:
+              "Docker Desktop is installed on Windows but not running, so this distribution\(distro) has no engine",
+            recommendation:
+              "Start it: docker desktop start, or run \"\(WSLDetector(host: host).windowsDesktopExecutable)\" "
               + "from this shell")
         ])
     case .noDesktopIntegration:
       if let dockerd = ExecutableSearch.find("dockerd", in: host.searchPath) {
         return CheckResult(.pass, "WSL 2\(distro) with Docker Engine installed in the distribution (\(dockerd))")
       }
-      let desktop = facts.desktopMount ? "Docker Desktop runs, but its integration is off for this distribution" :
-        "no Docker Desktop integration and no Docker Engine in the distribution"
+      let desktop =
+        facts.desktopMount
+        ? "Docker Desktop runs, but its integration is off for this distribution"
+        : "no Docker Desktop integration and no Docker Engine in the distribution"
       return CheckResult(
         .warn, "WSL 2\(distro): \(desktop)",
         issues: [

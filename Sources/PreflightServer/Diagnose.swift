@@ -20,7 +20,8 @@ extension PreflightServer {
     let endpoint = try endpoint(host: params.host, context: params.context)
     var options = DiagnoseOptions(
       timeout: .milliseconds(params.timeoutMs ?? 2000), deep: params.deep ?? false, probeImage: params.probeImage,
-      probeTimeout: .milliseconds(params.probeTimeoutMs ?? 30_000), host: HostEnvironment(environment: resolver.environment))
+      probeTimeout: .milliseconds(params.probeTimeoutMs ?? 30_000),
+      host: HostEnvironment(environment: resolver.environment))
     options.applyDefaults(from: configuration)
     let progress = context.progress
     await progress?.begin(title: "Diagnosing \(endpoint.host)")

@@ -176,7 +176,8 @@ func waitForEngine(at host: String, process: ChildProcess, name: String, logPath
     if !process.isRunning {
       throw FixtureError("\(name) exited with status \(await process.exitStatus): \(tail(of: logPath))")
     }
-    if (try? await EngineClient(endpoint: endpoint, timeout: .seconds(2)).withSession({ try await $0.ping() })) != nil {
+    if (try? await EngineClient(endpoint: endpoint, timeout: .seconds(2)).withSession({ try await $0.ping() })) != nil
+    {
       return
     }
     try await Task.sleep(for: delay)

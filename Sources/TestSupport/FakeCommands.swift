@@ -72,7 +72,9 @@ public final class UnixSocketFile: @unchecked Sendable {
       for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
     }
     let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
     }
     guard bound == 0, listen(descriptor, 8) == 0 else {
       throw FixtureError("bind/listen \(path): \(String(cString: strerror(errno)))")

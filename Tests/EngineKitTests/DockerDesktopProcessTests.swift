@@ -1,7 +1,7 @@
-import Foundation
 import EngineKit
-import Testing
+import Foundation
 import TestSupport
+import Testing
 
 @Suite("Docker Desktop process detection")
 struct DockerDesktopProcessTests {
@@ -37,7 +37,9 @@ struct DockerDesktopProcessTests {
   /// Generous: the bound is there to end a hung command, and a loaded machine can hold up even a stub.
   static let runner = HostCommandRunner(timeout: .seconds(60))
 
-  @Test("macOS fixture: ps run through PATH lists the backend and the app", arguments: [(macRunning, true), (macStopped, false)])
+  @Test(
+    "macOS fixture: ps run through PATH lists the backend and the app",
+    arguments: [(macRunning, true), (macStopped, false)])
   func macOS(_ output: String, _ running: Bool) async throws {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
@@ -114,10 +116,12 @@ struct DockerDesktopProcessTests {
     try proc.add(pid: 2150, ["/opt/docker-desktop/Docker Desktop"])
     // Electron helpers rewrite their command line as one string.
     try proc.add(pid: 2151, ["/opt/docker-desktop/Docker Desktop --type=zygote --no-zygote-sandbox"])
-    try proc.add(pid: 2200, [
-      "/opt/docker-desktop/linuxkit/qemu-system-x86_64", "-drive",
-      "file=/home/dev/.docker/desktop/vms/0/data/Docker.raw,format=raw",
-    ])
+    try proc.add(
+      pid: 2200,
+      [
+        "/opt/docker-desktop/linuxkit/qemu-system-x86_64", "-drive",
+        "file=/home/dev/.docker/desktop/vms/0/data/Docker.raw,format=raw",
+      ])
     try proc.add(pid: 2300, ["/usr/lib/qemu/virtiofsd", "--socket-path=/home/dev/.docker/desktop/virtiofs.sock0"])
     try proc.add(pid: 3000, ["/usr/bin/qemu-system-x86_64", "-drive", "file=/var/lib/libvirt/images/other.qcow2"])
     let host = HostEnvironment(os: .linux, environment: [:], systemRoot: directory.path)

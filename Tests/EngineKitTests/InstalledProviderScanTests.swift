@@ -1,7 +1,7 @@
 import EngineKit
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Installed providers found from sockets, programs and install locations")
 struct InstalledProviderScanTests {
@@ -64,8 +64,11 @@ struct InstalledProviderScanTests {
     let commands = try FakeCommands(in: directory)
     try commands.add("docker", printing: "")
     let host = HostEnvironment(
-      os: .linux, environment: ["HOME": directory.file("home"), "PATH": commands.directory,
-                                "XDG_RUNTIME_DIR": directory.file("run")], systemRoot: directory.path)
+      os: .linux,
+      environment: [
+        "HOME": directory.file("home"), "PATH": commands.directory,
+        "XDG_RUNTIME_DIR": directory.file("run"),
+      ], systemRoot: directory.path)
     let scan = InstalledProviderScan(host: host).scan()
     #expect(scan.providers.isEmpty)
     #expect(scan.dockerCLI != nil)

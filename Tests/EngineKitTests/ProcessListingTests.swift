@@ -1,6 +1,6 @@
 import EngineKit
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Process lists of each platform")
 struct ProcessListingTests {
@@ -14,7 +14,10 @@ struct ProcessListingTests {
 
       """
     let processes = ProcessListing.parseTaskList(output)
-    #expect(processes.map(\.name) == ["System Idle Process", "Docker Desktop.exe", "com.docker.backend.exe", #"say "hi".exe"#])
+    #expect(
+      processes.map(\.name) == [
+        "System Idle Process", "Docker Desktop.exe", "com.docker.backend.exe", #"say "hi".exe"#,
+      ])
     #expect(processes.map(\.pid) == [0, 10212, 9876, 42])
   }
 
@@ -61,6 +64,8 @@ struct ProcFixture {
     let relative = String(root.dropFirst(directory.path.count + 1))
     let cmdline = arguments.map { $0 + "\0" }.joined()
     _ = try directory.write(cmdline, to: "\(relative)/\(pid)/cmdline")
-    _ = try directory.write((comm ?? arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "kthread") + "\n", to: "\(relative)/\(pid)/comm")
+    _ = try directory.write(
+      (comm ?? arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "kthread") + "\n",
+      to: "\(relative)/\(pid)/comm")
   }
 }

@@ -29,11 +29,15 @@ struct SystemInfoTests {
   @Test("a field of an unexpected type is dropped, not fatal; a body that is not an object is refused")
   func lenient() throws {
     let info = try JSONValueDecoder().decode(
-      SystemInfo.self, from: try JSONValue.parse(#"{"NCPU":"eight","Name":7,"OperatingSystem":"X","SecurityOptions":[1,"name=rootless"]}"#))
+      SystemInfo.self,
+      from: try JSONValue.parse(
+        #"{"NCPU":"eight","Name":7,"OperatingSystem":"X","SecurityOptions":[1,"name=rootless"]}"#))
     #expect(info.ncpu == nil)
     #expect(info.name == nil)
     #expect(info.operatingSystem == "X")
     #expect(info.isRootless)
-    #expect(throws: (any Error).self) { try JSONValueDecoder().decode(SystemInfo.self, from: try JSONValue.parse("[]")) }
+    #expect(throws: (any Error).self) {
+      try JSONValueDecoder().decode(SystemInfo.self, from: try JSONValue.parse("[]"))
+    }
   }
 }

@@ -1,7 +1,7 @@
 import EngineKit
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("WSL detection and Docker Desktop integration (fixture trees: osrelease, environment, /mnt/wsl, wsl.exe)")
 struct WSLDetectorTests {
@@ -51,11 +51,12 @@ struct WSLDetectorTests {
     let machine = try Machine(osrelease: Self.wsl2Kernel)
     defer { machine.directory.remove() }
     try machine.desktopRunning(integratedWith: "Ubuntu")
-    try machine.wslExe(listing: """
-        NAME              STATE           VERSION
-      * Ubuntu            Running         2
-        docker-desktop    Running         2
-      """)
+    try machine.wslExe(
+      listing: """
+          NAME              STATE           VERSION
+        * Ubuntu            Running         2
+          docker-desktop    Running         2
+        """)
     let facts = await WSLDetector(host: machine.host, runner: HostCommandRunner(timeout: .seconds(60))).detect()
     #expect(facts.status == .desktopIntegration)
     #expect(facts.status.rawValue == "wsl2-desktop-integration")
@@ -94,7 +95,9 @@ struct WSLDetectorTests {
     let machine = try Machine(osrelease: Self.wsl2Kernel)
     defer { machine.directory.remove() }
     try machine.desktopInstalledOnWindows()
-    try machine.wslExe(listing: "  NAME              STATE      VERSION\n* Ubuntu            Running    2\n  docker-desktop    Stopped    2\n")
+    try machine.wslExe(
+      listing:
+        "  NAME              STATE      VERSION\n* Ubuntu            Running    2\n  docker-desktop    Stopped    2\n")
     let facts = await WSLDetector(host: machine.host, runner: HostCommandRunner(timeout: .seconds(60))).detect()
     #expect(facts.status == .desktopNotRunning)
     #expect(facts.desktopInstalledOnWindows)
@@ -105,8 +108,12 @@ struct WSLDetectorTests {
     let machine = try Machine(osrelease: Self.wsl2Kernel)
     defer { machine.directory.remove() }
     try machine.desktopInstalledOnWindows()
-    try machine.wslExe(listing: "  NAME              STATE      VERSION\n* Ubuntu            Running    2\n  docker-desktop    Running    2\n")
-    #expect(await WSLDetector(host: machine.host, runner: HostCommandRunner(timeout: .seconds(60))).detect().status == .noDesktopIntegration)
+    try machine.wslExe(
+      listing:
+        "  NAME              STATE      VERSION\n* Ubuntu            Running    2\n  docker-desktop    Running    2\n")
+    #expect(
+      await WSLDetector(host: machine.host, runner: HostCommandRunner(timeout: .seconds(60))).detect().status
+        == .noDesktopIntegration)
   }
 
   @Test("WSL 1 from its kernel release; no interop call without WSL_INTEROP")

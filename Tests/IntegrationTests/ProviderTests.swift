@@ -1,7 +1,7 @@
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Providers of real engines, told through a real diagnose")
 struct ProviderTests {
@@ -68,7 +68,8 @@ struct EndpointsCommandTests {
       #expect(run.status == 0)
       let listing = try JSONValue.parse(run.standardOutput)
       let endpoints = try #require(listing["endpoints"]?.arrayValue)
-      #expect(endpoints.map { $0["host"]?.stringValue ?? "" } == [daemon.host, "unix://\(colima)", "unix://\(rancher)"])
+      #expect(
+        endpoints.map { $0["host"]?.stringValue ?? "" } == [daemon.host, "unix://\(colima)", "unix://\(rancher)"])
       let configured = endpoints[0]
       #expect(configured["source"] == "env DOCKER_HOST")
       #expect(configured["current"] == true)
@@ -109,7 +110,8 @@ struct EndpointsCommandTests {
   func configurationError() async throws {
     let root = try TemporaryDirectory(prefix: "ep")
     defer { root.remove() }
-    let run = try await PreflightRun.run(["endpoints", "--json"], environment: Self.environment(root, host: "nope://x"))
+    let run = try await PreflightRun.run(
+      ["endpoints", "--json"], environment: Self.environment(root, host: "nope://x"))
     #expect(run.status == 0)
     let listing = try JSONValue.parse(run.standardOutput)
     #expect(listing["problems"]?[0]?.stringValue?.contains("nope://x") == true)
@@ -122,8 +124,10 @@ struct EndpointsCommandTests {
     defer { root.remove() }
     // Listeners that never answer: probed one after another, the second would be reached only after the first
     // probe's 60 s timeout.
-    let silent = try ["home/.rd/docker.sock", "run/docker.sock", "run/podman/podman.sock", "home/.docker/desktop/docker.sock"]
-      .map { try UnixSocketFile(listeningAt: root.file($0)) }
+    let silent = try [
+      "home/.rd/docker.sock", "run/docker.sock", "run/podman/podman.sock", "home/.docker/desktop/docker.sock",
+    ]
+    .map { try UnixSocketFile(listeningAt: root.file($0)) }
     defer { silent.forEach { $0.close() } }
     let child = try ChildProcess(
       executable: PreflightBinary.path, arguments: ["endpoints", "--json", "--timeout", "60s"],

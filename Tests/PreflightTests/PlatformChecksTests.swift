@@ -1,8 +1,8 @@
 import EngineKit
 import Foundation
 import Preflight
-import Testing
 import TestSupport
+import Testing
 
 /// A machine laid out under a temporary root: HOME, PATH of stub commands, /proc, /mnt/wsl, /mnt/c, /opt,
 /// /Applications. The engine endpoint is a socket there that does not answer.
@@ -52,14 +52,16 @@ extension HealthReport {
 
 @Suite("Platform checks on fixture machines (WSL, Docker Desktop on macOS/Windows/Linux, stopped providers)")
 struct PlatformChecksTests {
-  static let desktopTaskList = #""Docker Desktop.exe","10212","Console","1","182,340 K""# + "\r\n"
+  static let desktopTaskList =
+    #""Docker Desktop.exe","10212","Console","1","182,340 K""# + "\r\n"
     + #""com.docker.backend.exe","9876","Console","1","95,112 K""# + "\r\n"
 
   static func utf16(_ text: String) -> [UInt8] {
     [0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
   }
 
-  @Test("fixture WSL 2 without Desktop integration: wsl2Status and the fix (enable the integration or install docker-ce)")
+  @Test(
+    "fixture WSL 2 without Desktop integration: wsl2Status and the fix (enable the integration or install docker-ce)")
   func wslWithoutIntegration() async throws {
     var machine = try FixtureMachine(os: .linux)
     defer { machine.directory.remove() }
@@ -109,7 +111,8 @@ struct PlatformChecksTests {
     defer { machine.directory.remove() }
     try machine.makeDirectory("Applications/Docker.app/Contents/MacOS")
     let socket = try UnixSocketFile.stale(at: "\(machine.home)/.docker/run/docker.sock")
-    try machine.commands.add("ps", printing: "    1 /sbin/launchd\n  388 /Library/PrivilegedHelperTools/com.docker.vmnetd\n")
+    try machine.commands.add(
+      "ps", printing: "    1 /sbin/launchd\n  388 /Library/PrivilegedHelperTools/com.docker.vmnetd\n")
     let report = try await machine.diagnose(endpoint: "unix://\(socket)")
     #expect(report.provider == "docker-desktop")
     #expect(report.dockerDesktopRunning == false)

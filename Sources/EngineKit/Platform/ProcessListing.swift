@@ -32,7 +32,8 @@ public enum ProcessListing {
     }
   }
 
-  /// `ps -axo pid=,comm=` on macOS prints the executable's full path: `  612 /Applications/Docker.app/…/com.docker.backend`.
+  /// `ps -axo pid=,comm=` on macOS prints the executable's full path:
+  /// `  612 /Applications/Docker.app/…/com.docker.backend`.
   public static func parsePS(_ output: String) -> [HostProcess] {
     output.split(whereSeparator: \.isNewline).compactMap { line in
       let text = String(line).trimmingWhitespace

@@ -36,7 +36,8 @@ public enum SocketProbe {
       for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
     }
     #if canImport(Glibc)
-      let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+      let descriptor = socket(
+        AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     #else
       let descriptor = socket(AF_UNIX, SOCK_STREAM, 0)
       if descriptor >= 0 { _ = fcntl(descriptor, F_SETFL, O_NONBLOCK) }

@@ -60,7 +60,8 @@ public struct WSLDetector: Sendable {
     let release = HostFiles.text(of: "\(host.procRoot)/sys/kernel/osrelease")
     let lowered = release?.lowercased() ?? ""
     if lowered.contains("microsoft") || lowered.contains("wsl") {
-      // WSL 2 kernels say `microsoft-standard` (and usually `WSL2`); WSL 1 reports a Windows build: `4.4.0-19041-Microsoft`.
+      // WSL 2 kernels say `microsoft-standard` (and usually `WSL2`); WSL 1 reports a Windows build:
+      // `4.4.0-19041-Microsoft`.
       let isTwo = lowered.contains("wsl2") || lowered.contains("microsoft-standard")
       return (isTwo ? 2 : 1, release)
     }

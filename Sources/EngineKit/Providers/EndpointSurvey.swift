@@ -69,7 +69,8 @@ public struct EndpointSurvey: Sendable {
     var result: [EndpointCandidate] = []
     func add(_ endpoint: Endpoint, current: Bool) {
       guard seen.insert(Self.identity(of: endpoint)).inserted else { return }
-      result.append(EndpointCandidate(endpoint: endpoint, attribution: table.attribution(of: endpoint), isCurrent: current))
+      result.append(
+        EndpointCandidate(endpoint: endpoint, attribution: table.attribution(of: endpoint), isCurrent: current))
     }
     for (index, endpoint) in configured.enumerated() { add(endpoint, current: index == 0) }
     for endpoint in contexts { add(endpoint, current: false) }

@@ -82,17 +82,17 @@ public struct ProviderSocketTable: Sendable {
   /// `$LIMA_HOME`, else `~/.lima`.
   var limaHome: String? { nonEmpty(host.environment["LIMA_HOME"]) ?? host.home(".lima") }
 
-  /// `default` and every profile directory; names starting with `_` are Colima's own (`_lima`, `_templates`).
+  /// `default` and every profile directory.
   var colimaProfiles: [String] {
-    let found = colimaHome.map { home in
-      HostFiles.entries(of: home).filter { !$0.hasPrefix("_") && !$0.hasPrefix(".") && HostFiles.isDirectory("\(home)/\($0)") }
-    } ?? []
+    let found = colimaHome.map(Self.instanceDirectories) ?? []
     return ["default"] + found.filter { $0 != "default" }
   }
 
-  var limaInstances: [String] {
-    guard let home = limaHome else { return [] }
-    return HostFiles.entries(of: home).filter {
+  var limaInstances: [String] { limaHome.map(Self.instanceDirectories) ?? [] }
+
+  /// The directories under a Colima or Lima home; names starting with `_` are the tool's own (`_lima`, `_config`).
+  static func instanceDirectories(in home: String) -> [String] {
+    HostFiles.entries(of: home).filter {
       !$0.hasPrefix("_") && !$0.hasPrefix(".") && HostFiles.isDirectory("\(home)/\($0)")
     }
   }
@@ -106,7 +106,9 @@ public struct ProviderSocketTable: Sendable {
     }
     switch endpoint.transport {
     case .unix(let path):
-      if let target = HostFiles.symlinkTarget(path), let attribution = attribution(ofSocket: absolute(target, from: path)) {
+      if let target = HostFiles.symlinkTarget(path),
+        let attribution = attribution(ofSocket: absolute(target, from: path))
+      {
         return attribution
       }
       return attribution(ofSocket: path)
