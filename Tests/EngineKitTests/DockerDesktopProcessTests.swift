@@ -87,23 +87,29 @@ struct DockerDesktopProcessTests {
     #expect(await DockerDesktopProcessDetector(host: host, runner: Self.runner).detect().running == nil)
   }
 
-  @Test("a command that hangs is ended at the timeout (fixture stub that sleeps)")
+  @Test("a command that hangs is ended at the timeout: its process is gone when detection returns (fixture stub)")
   func hangingCommand() async throws {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let commands = try FakeCommands(in: directory)
-    let started = directory.file("started")
+    let pidFile = directory.file("pid")
     let sleep = Executable.find("sleep") ?? "/bin/sleep"
+    // The shell writes its pid, then becomes `sleep` under the same pid.
     try FakeCommands.writeExecutable(
-      "#!/bin/sh\n: > '\(started)'\nexec \(sleep) 30\n", to: "\(commands.directory)/tasklist.exe")
+      "#!/bin/sh\necho $$ > '\(pidFile)'\nexec \(sleep) 600\n", to: "\(commands.directory)/tasklist.exe")
     let host = HostEnvironment(os: .windows, environment: ["PATH": commands.directory], systemRoot: directory.path)
     let clock = ContinuousClock.now
     let finding = await DockerDesktopProcessDetector(host: host, runner: HostCommandRunner(timeout: .milliseconds(300)))
       .detect()
-    #expect(FileManager.default.fileExists(atPath: started), "the stub never ran")
+    let pid = try #require(
+      (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap {
+        Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+      },
+      "the stub never ran")
     #expect(finding.running == nil)
-    // Left alone it would sleep 30 s; a loaded machine may take a while to start and end it.
-    #expect(ContinuousClock.now - clock < .seconds(10), "the stub was not ended at the timeout")
+    #expect(kill(pid, 0) == -1 && errno == ESRCH, "the stub (pid \(pid)) still runs")
+    // Far below the stub's 600 s: it was ended, not waited for, even on a machine too busy for tight bounds.
+    #expect(ContinuousClock.now - clock < .seconds(300))
   }
 
   @Test("Linux fixture /proc: Desktop's backend, window and VM are found; other QEMUs are not Desktop's")
