@@ -164,7 +164,7 @@ public func withDockerDaemon<T>(
   }
 }
 
-/// Waits until the engine `process` serves answers `_ping` at `host`, backing off from 5 ms to 100 ms between
+/// Waits until the engine that `process` runs answers `_ping` at `host`, backing off from 5 ms to 100 ms between
 /// attempts (the socket appears only once the engine is up); fails early if the process exits.
 func waitForEngine(at host: String, process: ChildProcess, name: String, logPath: String, timeout: Duration)
   async throws
