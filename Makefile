@@ -7,7 +7,8 @@
 SWIFT        ?= swift
 PREFIX       ?= /usr/local
 BINARY_NAME  := docker-preflight
-RELEASE_FLAGS := -c release --static-swift-stdlib
+# Only the executable: TestSupport imports Testing, which release builds of library targets cannot find.
+RELEASE_FLAGS := -c release --static-swift-stdlib --product $(BINARY_NAME)
 # System packages the build and the tests use (Debian names).
 # One per line, so that additions merge cleanly.
 APT_PACKAGES := \

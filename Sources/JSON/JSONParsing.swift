@@ -36,29 +36,8 @@ extension JSONValue {
 
   /// Whether arrays and objects nest deeper than `limit`, counting brackets outside strings only.
   static func nestingExceeds(_ limit: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
-    var depth = 0
-    var inString = false
-    var escaped = false
-    for byte in bytes {
-      if inString {
-        if escaped {
-          escaped = false
-        } else if byte == UInt8(ascii: "\\") {
-          escaped = true
-        } else if byte == UInt8(ascii: "\"") {
-          inString = false
-        }
-        continue
-      }
-      switch byte {
-      case UInt8(ascii: "\""): inString = true
-      case UInt8(ascii: "["), UInt8(ascii: "{"):
-        depth += 1
-        if depth > limit { return true }
-      case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-      default: break
-      }
-    }
+    var scanner = JSONNestingScanner()
+    for byte in bytes where scanner.consume(byte) > limit { return true }
     return false
   }
 

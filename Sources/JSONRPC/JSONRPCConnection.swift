@@ -11,15 +11,22 @@ public actor JSONRPCConnection {
     /// Largest message accepted, in bytes; larger ones are skipped and answered with an error.
     public var limits: JSONLimits
     public var serverName: String
-    public init(limits: JSONLimits = .default, serverName: String = "jsonrpc") {
+    /// Whether requests still in flight when the input ends are cancelled (answered `-32800`) rather than awaited.
+    /// Asked of the client's `initialize` params (`nil` when it sent none), so that a client can choose.
+    public var cancelsInFlightAtEndOfInput: @Sendable (_ initializeParams: JSONValue?) -> Bool
+    public init(
+      limits: JSONLimits = .default, serverName: String = "jsonrpc",
+      cancelsInFlightAtEndOfInput: @escaping @Sendable (_ initializeParams: JSONValue?) -> Bool = { _ in false }
+    ) {
       self.limits = limits
       self.serverName = serverName
+      self.cancelsInFlightAtEndOfInput = cancelsInFlightAtEndOfInput
     }
   }
 
   /// How ``run(input:)`` ended.
   public enum Ending: Sendable, Equatable {
-    /// The input ended; requests in flight were answered.
+    /// The input ended; requests in flight were answered (or cancelled, if the client asked for that).
     case endOfInput
     /// The client sent `exit`; `afterShutdown` tells whether `shutdown` came first.
     case exit(afterShutdown: Bool)
@@ -77,6 +84,7 @@ public actor JSONRPCConnection {
     }
     if let event = splitter.finish() { handle(event) }
     await flushOutbox()
+    if options.cancelsInFlightAtEndOfInput(initializeParams) { cancelAll() }
     while !inFlight.isEmpty {
       await withCheckedContinuation { idleWaiters.append($0) }
     }

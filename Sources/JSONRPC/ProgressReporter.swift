@@ -14,16 +14,20 @@ public struct ProgressReporter: Sendable {
     await send(value)
   }
 
-  public func report(message: String? = nil, percentage: Int? = nil) async {
+  /// `details` are added to the value as they are: fields beyond LSP's, for clients that know them (LSP clients
+  /// ignore unknown fields).
+  public func report(message: String? = nil, percentage: Int? = nil, details: JSONObject = [:]) async {
     var value: JSONObject = ["kind": "report"]
     value["message"] = message.map(JSONValue.string)
     value["percentage"] = percentage.map { .int(Int64($0)) }
+    for (key, detail) in details { value[key] = detail }
     await send(value)
   }
 
-  public func end(message: String? = nil) async {
+  public func end(message: String? = nil, details: JSONObject = [:]) async {
     var value: JSONObject = ["kind": "end"]
     value["message"] = message.map(JSONValue.string)
+    for (key, detail) in details { value[key] = detail }
     await send(value)
   }
 

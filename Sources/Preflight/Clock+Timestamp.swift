@@ -5,7 +5,7 @@
 #endif
 
 /// The current time as ISO 8601 in UTC with milliseconds: `2026-11-26T21:37:52.123Z`.
-func currentTimestamp() -> String {
+public func currentTimestamp() -> String {
   var now = timespec()
   clock_gettime(CLOCK_REALTIME, &now)
   var parts = tm()
@@ -23,7 +23,7 @@ func currentTimestamp() -> String {
 
 extension Duration {
   /// Whole milliseconds, for reports.
-  var milliseconds: Int {
+  public var milliseconds: Int {
     Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000)
   }
 }

@@ -19,7 +19,7 @@ public struct DockerPreflightCommand: AsyncParsableCommand {
       Exit codes: 0 healthy/ready, 1 unhealthy or gave up, 2 usage or configuration error, 130 interrupted.
       """,
     version: "\(PreflightVersion.name) \(PreflightVersion.version)",
-    subcommands: [CheckCommand.self, EndpointsCommand.self, HealCommand.self, ServeCommand.self]
+    subcommands: [CheckCommand.self, EndpointsCommand.self, HealCommand.self, WaitCommand.self, ServeCommand.self]
   )
 
   public init() {}

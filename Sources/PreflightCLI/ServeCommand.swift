@@ -42,9 +42,11 @@ struct ServeCommand: AsyncParsableCommand {
     let connection = JSONRPCConnection(
       methods: server.methods,
       output: FileDescriptorOutput(descriptor: protocolOutput),
-      options: .init(serverName: "docker-preflight"),
+      options: .init(
+        serverName: "docker-preflight", cancelsInFlightAtEndOfInput: PreflightServer.cancelsInFlightAtEndOfInput),
       logger: global.makeLogger())
     let ending = await connection.run(input: FileDescriptorInput(descriptor: 0))
+    await server.endSession()
     throw ExitCode(ending.exitStatus)
   }
 }

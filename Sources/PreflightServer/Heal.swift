@@ -21,10 +21,8 @@ extension PreflightServer {
       throw ResponseError.invalidParams(
         "invalid params for heal: timeoutMs: expected a positive number of milliseconds")
     }
-    let endpoint = try endpoint(host: nil)
-    let healer = Healer(
-      facts: HostFacts.current(endpoint: endpoint, environment: resolver.environment), configuration: configuration,
-      paths: PreflightPaths(environment: resolver.environment), readiness: readiness)
+    let healer = makeHealer(for: try endpoint(host: nil))
+    let endpoint = healer.endpoint
     let request = HealRequest(
       dryRun: params.dryRun ?? false, strategies: params.strategies, allow: params.allow ?? false,
       timeout: params.timeoutMs.map { .milliseconds($0) })
@@ -57,6 +55,25 @@ extension PreflightServer {
     // A cancelled heal stopped its step and returned what it had; the protocol answers -32800 all the same.
     try Task.checkCancellation()
     return outcome
+  }
+
+  /// The Healer for `endpoint`, with the server's configuration and environment.
+  func makeHealer(for endpoint: Endpoint) -> Healer {
+    Healer(
+      facts: HostFacts.current(endpoint: endpoint, environment: resolver.environment), configuration: configuration,
+      paths: PreflightPaths(environment: resolver.environment), readiness: readiness)
+  }
+
+  /// What `waitReady {heal}` and `watch {recover}` heal with: the injected healer, else the Healer as `heal` runs
+  /// it, asking the person through the client when it can and consent was not given.
+  func healing(_ context: RequestContext, events: @escaping @Sendable (HealEvent) async -> Void = { _ in })
+    -> any EngineHealing
+  {
+    if let healer { return healer }
+    let client = context.client
+    return HealerHealing(
+      makeHealer: makeHealer(for:),
+      consent: { plan, report in await Self.askConsent(plan: plan, report: report, client: client) }, events: events)
   }
 
   /// Asks the person through the client (`window/showMessageRequest`), when the client said in `initialize` that it

@@ -9,16 +9,21 @@ public struct PreflightServer: Sendable {
   public var resolver: EndpointResolver
   /// The merged configuration (file and environment) the server started with.
   public var configuration: PreflightConfiguration
-  /// How a heal confirms readiness after each step; the default diagnoses with a short back-off.
+  /// How a heal confirms readiness after each step; the event-driven wait (``WaitingReadiness``) by default.
   public var readiness: (any ReadinessChecking)?
+  /// What `waitReady {heal: true}` and `watch {recover: true}` heal with instead of the ``Healer`` (tests).
+  public var healer: (any EngineHealing)?
+  /// The session's watch, if any.
+  let watches = WatchRegistry()
 
   public init(
     resolver: EndpointResolver, configuration: PreflightConfiguration = PreflightConfiguration(),
-    readiness: (any ReadinessChecking)? = nil
+    readiness: (any ReadinessChecking)? = nil, healer: (any EngineHealing)? = nil
   ) {
     self.resolver = resolver
     self.configuration = configuration
     self.readiness = readiness
+    self.healer = healer
   }
 
   public var methods: MethodTable {
@@ -29,12 +34,32 @@ public struct PreflightServer: Sendable {
     table.request("heal", params: HealParams.self) { params, context in
       try await heal(params, context)
     }
+    table.request("waitReady", params: WaitReadyParams.self) { params, context in
+      try await waitReady(params, context)
+    }
+    table.request("watch", params: WatchParams.self) { params, context in
+      try await watch(params, context)
+    }
+    table.request("unwatch") { _ in
+      await unwatch()
+    }
     let advertised = table.requestMethods
     table.immediateRequest("initialize") { _ in
       try JSONValueEncoder().encode(InitializeResult(methods: advertised))
     }
     table.notification("initialized") { _ in }
     return table
+  }
+
+  /// Ends what the session left running (its watch); call it once the connection has ended.
+  public func endSession() async {
+    await watches.stop()
+  }
+
+  /// Whether the client asked, in `initialize`, that requests still in flight at the end of its input be cancelled
+  /// (`initializationOptions.cancelOnEndOfInput: true`) rather than awaited.
+  @Sendable public static func cancelsInFlightAtEndOfInput(_ initializeParams: JSONValue?) -> Bool {
+    initializeParams?["initializationOptions"]?["cancelOnEndOfInput"]?.boolValue == true
   }
 
   /// Resolves the endpoint a request means: its own `host` or `context` (as `-H` and `--context` would), or the
@@ -59,6 +84,18 @@ enum ServerError {
   static let engineUnreachableCode = -32001
   static let configurationCode = -32002
   static let healNotPermittedCode = -32010
+
+  /// `-32001` with the outcome (`{ready, elapsedMs, report, heal?}`) as `data`; or `-32010` when a heal was refused
+  /// for want of consent, its `data` that of `heal`'s (`{plan, report, consent}`) with the outcome's fields added.
+  static func notReady(_ outcome: ReadinessOutcome, message: String) -> ResponseError {
+    var data = (try? JSONValueEncoder().encode(outcome).objectValue) ?? [:]
+    guard let heal = outcome.heal, heal.status == .notPermitted else {
+      return ResponseError(code: engineUnreachableCode, message: message, data: .object(data))
+    }
+    let notPermitted = try? JSONValueEncoder().encode(HealNotPermittedData(plan: heal.plan, report: outcome.report))
+    for (key, value) in notPermitted?.objectValue ?? [:] { data[key] = value }
+    return ResponseError(code: healNotPermittedCode, message: heal.message, data: .object(data))
+  }
 
   static func configuration(_ message: String) -> ResponseError {
     ResponseError(code: configurationCode, message: message)

@@ -76,19 +76,30 @@ public final class DockerDaemon: @unchecked Sendable {
   ) async throws -> DockerDaemon {
     try requireCanRun()
     let directory = try directory ?? TemporaryDirectory(prefix: "dk")
-    let process = try ChildProcess(
-      executable: Executable.find("dockerd")!, arguments: arguments(in: directory, tls: tls),
-      standardErrorPath: directory.file("dockerd.log"))
-    let daemon = DockerDaemon(directory: directory, process: process)
+    await startGate.enter()
+    let process: ChildProcess
     do {
-      try await daemon.waitUntilReady(timeout: timeout)
+      process = try ChildProcess(
+        executable: Executable.find("dockerd")!, arguments: arguments(in: directory, tls: tls),
+        standardErrorPath: directory.file("dockerd.log"))
     } catch {
+      await startGate.leave()
+      throw error
+    }
+    let daemon = DockerDaemon(directory: directory, process: process)
+    let started = await capture { try await daemon.waitUntilReady(timeout: timeout) }
+    await startGate.leave()
+    if case .failure(let error) = started {
       await daemon.stop()
       if isRequired { throw error }
       try Test.cancel("dockerd did not start: \(error)")
     }
     return daemon
   }
+
+  /// Two daemons start at a time: a dozen dockerd and containerd starting at once on two cores stall every other
+  /// test's timers for seconds.
+  private static let startGate = StartGate(limit: 2)
 
   /// Waits until `_ping` answers, with a short back-off; fails early if the daemon exits.
   public func waitUntilReady(timeout: Duration) async throws {
@@ -142,10 +153,17 @@ public final class DockerDaemon: @unchecked Sendable {
     directory.remove()
   }
 
-  /// Kills the daemon without letting it clean up (for recovery tests); keeps the directory.
+  /// Kills the daemon without letting it clean up (for recovery tests); keeps the directory, so that a daemon can
+  /// be started on the same socket again (`start(in: directory)`).
   public func kill() async {
     process.signal(SIGKILL)
     _ = await process.exitStatus
+    // Its containerd dies with it but may linger as a zombie until init reaps it, which a daemon restarted here takes
+    // for a live containerd (and then waits for a socket that never comes): forget its pidfile.
+    try? FileManager.default.removeItem(atPath: directory.file("exec/containerd/containerd.pid"))
+    // dockerd mounts its data root on itself and, killed, cannot undo it: a restart would stack a second mount, and
+    // the directory could not be removed.
+    umount2(directory.file("data"), Int32(MNT_DETACH))
   }
 }
 
@@ -206,5 +224,31 @@ public enum Executable {
       if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
     }
     return nil
+  }
+}
+
+/// A counting gate: at most `limit` holders at once; the others wait their turn, in order.
+actor StartGate {
+  private let limit: Int
+  private var holders = 0
+  private var waiting: [CheckedContinuation<Void, Never>] = []
+
+  init(limit: Int) { self.limit = limit }
+
+  func enter() async {
+    guard holders >= limit else {
+      holders += 1
+      return
+    }
+    // The place is handed over by `leave`, which keeps the count.
+    await withCheckedContinuation { waiting.append($0) }
+  }
+
+  func leave() {
+    if waiting.isEmpty {
+      holders -= 1
+    } else {
+      waiting.removeFirst().resume()
+    }
   }
 }

@@ -51,10 +51,15 @@ struct ConnectionHarness {
   let feed: AsyncStream<[UInt8]>.Continuation
   let connection: JSONRPCConnection
 
-  init(methods: MethodTable) {
+  init(
+    methods: MethodTable,
+    cancelsInFlightAtEndOfInput: @escaping @Sendable (JSONValue?) -> Bool = { _ in false }
+  ) {
     (input, feed) = AsyncStream.makeStream(of: [UInt8].self)
     connection = JSONRPCConnection(
-      methods: methods, output: output, options: .init(limits: JSONLimits(maxBytes: 4096)),
+      methods: methods,
+      output: output,
+      options: .init(limits: JSONLimits(maxBytes: 4096), cancelsInFlightAtEndOfInput: cancelsInFlightAtEndOfInput),
       logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
   }
 

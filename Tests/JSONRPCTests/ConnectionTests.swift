@@ -145,6 +145,24 @@ struct ConnectionTests {
     #expect(messages.first?["result"] == "slept")
   }
 
+  @Test(
+    "end of input cancels requests in flight when the client's initialize asked for it",
+    arguments: [(#"{"cancel":true}"#, true), (#"{"cancel":false}"#, false), (#"{}"#, false)])
+  func endOfInputCancels(initializationOptions: String, cancels: Bool) async {
+    let harness = ConnectionHarness(methods: .testMethods) { params in
+      params?["initializationOptions"]?["cancel"] == true
+    }
+    let run = harness.start()
+    harness.send(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"initializationOptions":\#(initializationOptions)}}"#)
+    harness.send(#"{"jsonrpc":"2.0","id":1,"method":"sleep","params":{"ms":\#(cancels ? 60000 : 50)}}"#)
+    _ = await harness.output.waitFor(1)
+    harness.feed.finish()
+    #expect(await run.value == .endOfInput)
+    let answer = harness.output.messages.first { $0["id"] == 1 }
+    #expect(answer?["error"]?["code"] == (cancels ? -32800 : nil))
+    #expect(answer?["result"] == (cancels ? nil : "slept"))
+  }
+
   @Test("progress notifications come in order, before the response")
   func progress() async {
     let (_, messages) = await ConnectionHarness.transcript([

@@ -49,7 +49,7 @@ public struct Healer: Sendable {
     self.facts = facts
     self.configuration = configuration
     self.paths = paths
-    self.readiness = readiness ?? DiagnoserReadiness(options: diagnoseOptions)
+    self.readiness = readiness ?? WaitingReadiness(options: diagnoseOptions)
     self.diagnoseOptions = diagnoseOptions
   }
 

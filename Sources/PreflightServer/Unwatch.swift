@@ -1,0 +1,9 @@
+import JSON
+
+extension PreflightServer {
+  /// Ends the session's watch, if any; answers `{}` once no more `healthChanged` can follow.
+  func unwatch() async -> JSONValue {
+    await watches.stop()
+    return .object([:])
+  }
+}
