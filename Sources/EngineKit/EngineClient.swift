@@ -177,7 +177,7 @@ public final class EngineSession {
     try await write(request)
 
     var response: EngineResponse?
-    while let part = try await responses.next() {
+    while let part = try await nextPart(after: response) {
       switch part {
       case .head(let head):
         response = EngineResponse(
@@ -204,6 +204,16 @@ public final class EngineSession {
       }
     }
     throw EngineConnectionFailure.closedMidResponse
+  }
+
+  /// The next part of the answer. The connection ending inside a body (a daemon that stopped while it streamed
+  /// events) is the answer cut short, not bad HTTP.
+  private func nextPart(after head: EngineResponse?) async throws -> HTTPClientResponsePart? {
+    do {
+      return try await responses.next()
+    } catch HTTPParserError.invalidEOFState where head != nil {
+      throw EngineConnectionFailure.closedMidResponse
+    }
   }
 
   private func write(_ request: EngineRequest) async throws {

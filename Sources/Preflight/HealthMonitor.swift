@@ -79,7 +79,8 @@ public struct HealthMonitor: Sendable {
 
   /// Returns when the engine may have gone: its event stream ended and a ping failed, or a periodic ping failed.
   private func untilLoss() async throws {
-    let client = EngineClient(endpoint: diagnoser.endpoint, timeout: min(diagnoser.options.timeout, interval))
+    let client = EngineClient(
+      endpoint: diagnoser.endpoint, timeout: min(diagnoser.options.timeout, interval), ssh: diagnoser.options.ssh)
     let interval = interval
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask {

@@ -154,7 +154,8 @@ public struct ReadinessWaiter: Sendable {
   /// which asks it anyway; dockerd answers it by running `runc` and `docker-init`, too dear to ask twice.
   private func probe(timeout: Duration) async -> Probe {
     do {
-      _ = try await EngineClient(endpoint: endpoint, timeout: timeout).withSession { try await $0.ping() }
+      let client = EngineClient(endpoint: endpoint, timeout: timeout, ssh: diagnoser.options.ssh)
+      _ = try await client.withSession { try await $0.ping() }
       return .answersPing
     } catch {
       // A unix socket connects at once; no answer in time means a daemon that accepted but does not serve yet.

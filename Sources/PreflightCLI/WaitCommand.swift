@@ -58,8 +58,10 @@ struct WaitCommand: AsyncParsableCommand {
         let line = HealRenderer().progressLine(event).trimmingWhitespace
         if !line.isEmpty { display.update(line) }
       })
+    var options = DiagnoseOptions(host: HostEnvironment(environment: environment))
+    options.applyDefaults(from: configuration)
     let waiter = ReadinessWaiter(
-      diagnoser: Diagnoser(endpoint: endpoint), timeout: timeout,
+      diagnoser: Diagnoser(endpoint: endpoint, options: options), timeout: timeout,
       healing: heal ? .init(healer: healer, allowed: yes) : nil)
     let (result, interrupted) = await InterruptSignal.cancelling {
       display.update("waiting")

@@ -51,6 +51,14 @@ public struct PreflightServer: Sendable {
     return table
   }
 
+  /// The Diagnoser for `endpoint` with the server's environment and configuration: what `waitReady` and `watch`
+  /// report with.
+  func diagnoser(for endpoint: Endpoint) -> Diagnoser {
+    var options = DiagnoseOptions(host: HostEnvironment(environment: resolver.environment))
+    options.applyDefaults(from: configuration)
+    return Diagnoser(endpoint: endpoint, options: options)
+  }
+
   /// Ends what the session left running (its watch); call it once the connection has ended.
   public func endSession() async {
     await watches.stop()

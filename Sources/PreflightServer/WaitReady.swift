@@ -29,7 +29,7 @@ extension PreflightServer {
     let progress = context.progress
     let healing = healing(context) { await progress?.report($0) }
     let waiter = ReadinessWaiter(
-      diagnoser: Diagnoser(endpoint: endpoint), timeout: timeout,
+      diagnoser: diagnoser(for: endpoint), timeout: timeout,
       healing: params.heal == true ? .init(healer: healing, allowed: params.allow ?? false) : nil)
     await progress?.begin(title: "Waiting for the engine", message: endpoint.host, cancellable: true)
     let outcome: ReadinessOutcome

@@ -49,7 +49,7 @@ extension PreflightServer {
     guard intervalMs > 0 else {
       throw ResponseError.invalidParams("invalid params for watch: intervalMs must be positive")
     }
-    let diagnoser = Diagnoser(endpoint: endpoint)
+    let diagnoser = diagnoser(for: endpoint)
     let initial = await diagnoser.diagnose()
     let monitor = HealthMonitor(
       diagnoser: diagnoser, interval: .milliseconds(intervalMs),
