@@ -59,6 +59,8 @@ public actor JSONRPCConnection {
   private(set) var initializeParams: JSONValue?
   private var initialized = false
   private var ending: Ending?
+  /// The client's input has ended: it can no longer answer requests from the server.
+  private var inputEnded = false
 
   public init(methods: MethodTable, output: any MessageOutput, options: Options = Options(), logger: Logger) {
     self.methods = methods
@@ -83,6 +85,9 @@ public actor JSONRPCConnection {
       if let ending { return await finish(ending) }
     }
     if let event = splitter.finish() { handle(event) }
+    // A request waiting for the client's answer would wait forever: fail it so that its request can finish.
+    inputEnded = true
+    failOutgoing("the client closed its input and cannot answer")
     await flushOutbox()
     if options.cancelsInFlightAtEndOfInput(initializeParams) { cancelAll() }
     while !inFlight.isEmpty {
@@ -99,8 +104,7 @@ public actor JSONRPCConnection {
   private func finish(_ ending: Ending) async -> Ending {
     if case .exit = ending { cancelAll() }
     lifecycle = .exited
-    for (_, waiter) in outgoing { waiter.resume(throwing: ResponseError.internalError("the client went away")) }
-    outgoing.removeAll()
+    failOutgoing("the client went away")
     await flushOutbox()
     await output.flush()
     return ending
@@ -292,6 +296,7 @@ public actor JSONRPCConnection {
 
   func sendRequest(method: String, params: JSONValue?) async throws -> JSONValue {
     guard lifecycle != .exited else { throw ResponseError.internalError("the client went away") }
+    guard !inputEnded else { throw ResponseError.internalError("the client closed its input and cannot answer") }
     let id = RequestID.number(nextOutgoingID)
     nextOutgoingID += 1
     return try await withTaskCancellationHandler {
@@ -303,6 +308,12 @@ public actor JSONRPCConnection {
     } onCancel: {
       Task { await self.abandon(id) }
     }
+  }
+
+  private func failOutgoing(_ reason: String) {
+    let waiters = outgoing
+    outgoing.removeAll()
+    for (_, waiter) in waiters { waiter.resume(throwing: ResponseError.internalError(reason)) }
   }
 
   private func abandon(_ id: RequestID) {

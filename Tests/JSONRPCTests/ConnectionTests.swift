@@ -174,6 +174,18 @@ struct ConnectionTests {
     #expect(messages.prefix(3).allSatisfy { $0["method"] == "$/progress" && $0["params"]?["token"] == "t1" })
   }
 
+  @Test("under load, every request's progress ends before its response is written")
+  func progressOrderUnderLoad() async {
+    let lines = (1...200).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"progress","params":{"workDoneToken":\#($0)}}"# }
+    let (_, messages) = await ConnectionHarness.transcript(lines)
+    #expect(messages.count == 800)
+    var ended: Set<JSONValue> = []
+    for message in messages {
+      if message["params"]?["value"]?["kind"] == "end", let token = message["params"]?["token"] { ended.insert(token) }
+      if message["method"] == nil, let id = message["id"] { #expect(ended.contains(id), "response \(id) before its end") }
+    }
+  }
+
   @Test("no progress without a workDoneToken")
   func noProgress() async {
     let (_, messages) = await ConnectionHarness.transcript([#"{"jsonrpc":"2.0","id":1,"method":"progress"}"#])
@@ -247,5 +259,20 @@ struct ConnectionTests {
     #expect(messages[1]["result"] == ["title": "Yes"])
     harness.feed.finish()
     _ = await run.value
+  }
+
+  @Test("end of input fails the server's own requests, so that the requests waiting on them finish")
+  func endOfInputWithServerRequestOutstanding() async throws {
+    var table = MethodTable()
+    table.request("ask") { context in
+      do {
+        return try await context.client.request("window/showMessageRequest", params: ["message": "ok?"])
+      } catch {
+        return "no answer"
+      }
+    }
+    let (ending, messages) = await ConnectionHarness.transcript([#"{"jsonrpc":"2.0","id":"q","method":"ask"}"#], methods: table)
+    #expect(ending == .endOfInput)
+    #expect(response(messages, id: "q")?["result"] == "no answer")
   }
 }
