@@ -23,9 +23,16 @@ APT_PACKAGES := \
   openssh-server \
   util-linux \
   podman \
+  python3 \
+  python3-pip \
+  neovim \
 
 # Python packages the protocol and client tests use.
 PIP_PACKAGES := \
+  jsonschema \
+  pygls \
+  lsprotocol \
+  python-lsp-jsonrpc \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
@@ -39,7 +46,10 @@ deps: .build/deps.stamp
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
-	@if [ -n "$(PIP_PACKAGES)" ]; then python3 -m pip install -q $(PIP_PACKAGES); fi
+	@if [ -n "$(PIP_PACKAGES)" ]; then \
+	  python3 -m pip install -q $(PIP_PACKAGES) 2>/dev/null \
+	    || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES); \
+	fi
 	@mkdir -p .build && touch $@
 
 build: deps
@@ -56,9 +66,14 @@ else
 	$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/$(BINARY_NAME) check
 endif
 
+# Every message the server sends in the tests is captured here and validated against protocol/schema afterwards.
+CAPTURE_DIR := .build/protocol-capture
+
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	rm -rf $(CAPTURE_DIR)
+	PREFLIGHT_PROTOCOL_CAPTURE=$(CURDIR)/$(CAPTURE_DIR) $(SWIFT) test --skip-build
+	python3 protocol/tools/validate_capture.py $(CAPTURE_DIR)
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin

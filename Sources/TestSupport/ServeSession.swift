@@ -17,6 +17,10 @@ public actor ServeSession {
   /// Every message the server sent, in order.
   public private(set) var received: [JSONValue] = []
   private var nextID: Int64 = 1
+  /// Where the session's messages are recorded for schema validation (`PREFLIGHT_PROTOCOL_CAPTURE`), if anywhere.
+  private let capture = ProtocolCapture()
+  /// Cuts what the test sends, raw bytes included, into messages for the capture.
+  private var sentSplitter = MessageSplitter(maxMessageBytes: 64 << 20)
 
   public init(
     framing: Framing, arguments: [String] = [], environment: [String: String] = PreflightBinary.cleanEnvironment()
@@ -37,12 +41,21 @@ public actor ServeSession {
   public func send(_ message: JSONValue) throws {
     var bytes: [UInt8] = []
     framing.frame(message.serialized(), into: &bytes)
-    try child.write(bytes)
+    try sendRaw(bytes)
   }
 
-  /// Sends bytes as they are, for malformed-input tests.
-  public func sendRaw(_ bytes: [UInt8]) throws { try child.write(bytes) }
-  public func sendRaw(_ text: String) throws { try child.write(text) }
+  /// Sends bytes as they are, for malformed-input tests; whatever in them parses as a message is captured.
+  public func sendRaw(_ bytes: [UInt8]) throws {
+    try child.write(bytes)
+    guard let capture else { return }
+    sentSplitter.append(bytes)
+    while let event = sentSplitter.next() {
+      if case .message(let body) = event, let message = try? JSONValue.parse(body) {
+        capture.record(.clientToServer, message)
+      }
+    }
+  }
+  public func sendRaw(_ text: String) throws { try sendRaw(Array(text.utf8)) }
 
   /// Sends a request with a fresh id and returns the whole response message.
   public func request(_ method: String, params: JSONValue? = nil, timeout: Duration = .seconds(30)) async throws
@@ -132,10 +145,12 @@ public actor ServeSession {
       else {
         received.append(.string("unframed output: \(event)"))
         inbox.append(.string("unframed output: \(event)"))
+        capture?.record(.serverToClient, .string("unframed output: \(event)"))
         continue
       }
       received.append(message)
       inbox.append(message)
+      capture?.record(.serverToClient, message)
     }
     wake()
   }
