@@ -309,6 +309,10 @@ struct HealTests {
     let process = try #require(ForeignProcess(pidFile: pidFile))
     #expect(await process.waitForExit(timeout: .seconds(3)))
     #expect(try await session.finish() == 0)
+    // Stopped by us, not failed by itself: the step says so, in the progress and in the action log.
+    #expect(await session.received.contains { $0["params"]?["value"]?["message"]?.stringValue?.hasPrefix("configured: cancelled") == true })
+    #expect(try scene.actionLogEntries().first?["outcome"] == "cancelled")
+    #expect(try scene.actionLogEntries().first?["exitCode"] == .null)
   }
 
   @Test("dockerd missing: the dockerd step is reported as not launched, naming the program")

@@ -116,7 +116,12 @@ struct CommandRunner: Sendable {
             case .exited(let code): .exited(code)
             case .signaled(let signal): .signalled(signal)
             }
-          if deadlinePassed { ending = .timedOut }
+          // Torn down by us (deadline, or the caller cancelled): its status is our SIGTERM, not its verdict.
+          if deadlinePassed {
+            ending = .timedOut
+          } else if Task.isCancelled {
+            ending = .cancelled
+          }
         case .finished(.failure(let error)):
           group.cancelAll()
           if deadlinePassed {
