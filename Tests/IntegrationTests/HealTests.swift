@@ -289,17 +289,23 @@ struct HealTests {
     var scene = try Scene()
     defer { scene.remove() }
     let pidFile = scene.directory.file("start.pid")
+    let startedSignal = scene.directory.file("started")
+    #expect(mkfifo(startedSignal, 0o600) == 0)
     let script = try scene.directory.write(
-      "#!/bin/sh\necho $$ > \(StubCommands.shellQuoted(pidFile))\nexec sleep 60\n", to: "hang", mode: 0o755)
+      """
+      #!/bin/sh
+      echo $$ > \(StubCommands.shellQuoted(pidFile))
+      echo started > \(StubCommands.shellQuoted(startedSignal))
+      exec sleep 60
+
+      """, to: "hang", mode: 0o755)
     scene.startCommand = [script]
     let session = try ServeSession(
       framing: .newlineDelimited, environment: PreflightBinary.cleanEnvironment(scene.environment))
     try await session.sendRequest(
       id: "heal", method: "heal", params: ["allow": true, "strategies": ["configured"], "workDoneToken": "h"])
-    // The step has started when its progress report says so.
-    _ = try await session.take(what: "the step's progress") {
-      $0["params"]?["value"]?["message"]?.stringValue?.hasPrefix("step 1/1") == true
-    }
+    // The step's process runs (and has written its pid) when it says so through the FIFO.
+    #expect(await Self.awaitSignal(fifo: startedSignal, timeout: .seconds(30)))
     let started = ContinuousClock.now
     try await session.notify("$/cancelRequest", params: ["id": "heal"])
     let answer = try await session.response(to: "heal")
@@ -310,9 +316,27 @@ struct HealTests {
     #expect(await process.waitForExit(timeout: .seconds(3)))
     #expect(try await session.finish() == 0)
     // Stopped by us, not failed by itself: the step says so, in the progress and in the action log.
-    #expect(await session.received.contains { $0["params"]?["value"]?["message"]?.stringValue?.hasPrefix("configured: cancelled") == true })
+    let reports = await session.received.compactMap { $0["params"]?["value"]?["message"]?.stringValue }
+    #expect(reports.contains { $0.hasPrefix("configured: cancelled") })
     #expect(try scene.actionLogEntries().first?["outcome"] == "cancelled")
     #expect(try scene.actionLogEntries().first?["exitCode"] == .null)
+  }
+
+  /// Waits for a line written to the FIFO at `path`. It is opened read-write, so that the writer never waits for
+  /// us and we can wake our own read at the deadline. `false` when nothing came in time.
+  static func awaitSignal(fifo path: String, timeout: Duration) async -> Bool {
+    let descriptor = open(path, O_RDWR)
+    guard descriptor >= 0 else { return false }
+    let timer = Task {
+      guard (try? await Task.sleep(for: timeout)) != nil else { return }
+      _ = write(descriptor, "x", 1)
+    }
+    var input = FileDescriptorInput(descriptor: descriptor).makeAsyncIterator()
+    let chunk = await input.next()
+    timer.cancel()
+    await timer.value
+    close(descriptor)
+    return chunk?.first == UInt8(ascii: "s")
   }
 
   @Test("dockerd missing: the dockerd step is reported as not launched, naming the program")
