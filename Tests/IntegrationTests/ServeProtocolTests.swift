@@ -47,6 +47,7 @@ struct ServeProtocolTests {
         (framing, #"{"jsonrpc":"2.0","id":1,"method":"diagnose","params":"x"}"#, -32600),
         (framing, #"{"jsonrpc":"2.0","id":1,"method":"diagnose","params":{"deep":"yes"}}"#, -32602),
         (framing, #"{"jsonrpc":"2.0","id":1,"method":"diagnose","params":{"host":"bogus://x"}}"#, -32602),
+        (framing, #"{"jsonrpc":"2.0","id":1,"method":"diagnose","params":{"timeoutMs":0}}"#, -32602),
         (framing, #"{"id":1,"method":"diagnose"}"#, -32600),
         (framing, "[]", -32600),
         (framing, "42", -32600),
