@@ -33,6 +33,11 @@ extension PreflightServer {
     let progress = context.progress
     await progress?.begin(title: "Diagnosing \(endpoint.host)")
     let report = await Diagnoser(endpoint: endpoint, options: options).diagnose()
+    // A cancelled diagnosis stopped talking to the engine, and its report would blame the engine for it.
+    if Task.isCancelled {
+      await progress?.end(message: "cancelled")
+      throw CancellationError()
+    }
     await progress?.end(message: report.healthy ? "ready" : report.status.rawValue)
     return report
   }

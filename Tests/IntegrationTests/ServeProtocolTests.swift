@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 import JSONRPC
 import Testing
@@ -91,6 +92,28 @@ struct ServeProtocolTests {
     #expect(answer["result"]?["healthy"] == false)
   }
 
+  @Test("a cancelled diagnose answers -32800 at once, after its progress ends, not a report blaming the engine")
+  func cancelledDiagnose() async throws {
+    let temporary = try TemporaryDirectory()
+    defer { temporary.remove() }
+    // A socket that accepts connections (the backlog) and never answers: the diagnosis waits for the timeout.
+    let silent = try SilentUnixListener(path: temporary.file("silent.sock"))
+    defer { silent.close() }
+    let session = try ServeSession(framing: .newlineDelimited)
+    try await session.sendRequest(
+      id: "d", method: "diagnose",
+      params: ["host": .string("unix://\(silent.path)"), "timeoutMs": 60_000, "workDoneToken": "d"])
+    _ = try await session.take(what: "the progress begin") { $0["params"]?["value"]?["kind"] == "begin" }
+    let started = ContinuousClock.now
+    try await session.notify("$/cancelRequest", params: ["id": "d"])
+    let end = try await session.take(what: "the progress end") { $0["params"]?["value"]?["kind"] == "end" }
+    let answer = try await session.response(to: "d")
+    #expect(ContinuousClock.now - started < .seconds(20))
+    #expect(end["params"]?["value"]?["message"] == "cancelled")
+    #expect(answer["error"]?["code"] == -32800)
+    #expect(try await session.finish() == 0)
+  }
+
   @Test("the LSP framing is answered with Content-Length headers and nothing else on stdout")
   func lspOutputIsClean() async throws {
     let session = try ServeSession(framing: .contentLength)
@@ -116,4 +139,28 @@ struct ServeProtocolTests {
     #expect(answers.filter { $0["result"] != nil }.count == 1)  // initialize may be sent once
     #expect(try await session.finish() == 0)
   }
+}
+
+/// A unix socket that listens and never accepts: connections complete through the backlog, and nothing answers.
+final class SilentUnixListener: Sendable {
+  let path: String
+  let descriptor: Int32
+
+  init(path: String) throws {
+    self.path = path
+    descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { bytes in
+      bytes.copyBytes(from: path.utf8.prefix(bytes.count - 1))
+    }
+    let bound = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard descriptor >= 0, bound == 0, listen(descriptor, 8) == 0 else {
+      throw FixtureError("cannot listen on \(path): errno \(errno)")
+    }
+  }
+
+  func close() { _ = Glibc.close(descriptor) }
 }
