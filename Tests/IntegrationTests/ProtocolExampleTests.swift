@@ -40,7 +40,8 @@ struct ProtocolExampleTests {
       environment[key] = value.replacing(ProtocolTranscript.placeholderDirectory, with: scratch.path)
     }
 
-    let session = try ServeSession(framing: transcript.framing, environment: PreflightBinary.cleanEnvironment(environment))
+    let session = try ServeSession(
+      framing: transcript.framing, environment: PreflightBinary.cleanEnvironment(environment))
     var received: [JSONValue] = []
     do {
       for entry in transcript.entries {
@@ -57,7 +58,9 @@ struct ProtocolExampleTests {
     let unexpected = await session.drainInbox()
     await daemon?.stop()
 
-    let actual = received.map { ExampleNormalization.replacing(scratch.path, with: ProtocolTranscript.placeholderDirectory, in: $0) }
+    let actual = received.map {
+      ExampleNormalization.replacing(scratch.path, with: ProtocolTranscript.placeholderDirectory, in: $0)
+    }
     let serverEntries = transcript.entries.indices.filter { transcript.entries[$0].direction == .serverToClient }
     if Self.recording {
       for (index, message) in zip(serverEntries, actual) { transcript.entries[index].body = message.serialized() }
@@ -66,7 +69,8 @@ struct ProtocolExampleTests {
     }
     #expect(status == transcript.exitStatus)
     #expect(unexpected.isEmpty, "messages the transcript does not show: \(unexpected)")
-    let expectedFacts = ExampleNormalization.engineFacts(in: try serverEntries.map { try JSONValue.parse(transcript.entries[$0].body) })
+    let expectedMessages = try serverEntries.map { try JSONValue.parse(transcript.entries[$0].body) }
+    let expectedFacts = ExampleNormalization.engineFacts(in: expectedMessages)
     let actualFacts = ExampleNormalization.engineFacts(in: actual)
     for (index, message) in zip(serverEntries, actual) {
       let entry = transcript.entries[index]

@@ -80,9 +80,9 @@ struct ProtocolTranscript {
 
   /// The bytes a client writes for `entry`, framed, with `directory` in place of the placeholder.
   func wireBytes(_ entry: Entry, directory: String) -> [UInt8] {
-    let body = Array(String(decoding: entry.body, as: UTF8.self).replacing(Self.placeholderDirectory, with: directory).utf8)
+    let body = String(decoding: entry.body, as: UTF8.self).replacing(Self.placeholderDirectory, with: directory)
     var bytes: [UInt8] = []
-    framing.frame(body, into: &bytes)
+    framing.frame(Array(body.utf8), into: &bytes)
     return bytes
   }
 
@@ -127,7 +127,8 @@ private struct LineReader {
     while true {
       let line = try requireLine()
       guard line.last == UInt8(ascii: "\r") else {
-        throw ProtocolTranscript.FormatError(description: "a header line must end in \\r\\n: \(String(decoding: line, as: UTF8.self))")
+        let text = String(decoding: line, as: UTF8.self)
+        throw ProtocolTranscript.FormatError(description: "a header line must end in \\r\\n: \(text)")
       }
       let text = String(decoding: line.dropLast(), as: UTF8.self)
       if text.isEmpty { break }

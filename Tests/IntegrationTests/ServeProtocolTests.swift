@@ -155,7 +155,9 @@ final class SilentUnixListener: Sendable {
       bytes.copyBytes(from: path.utf8.prefix(bytes.count - 1))
     }
     let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
     }
     guard descriptor >= 0, bound == 0, listen(descriptor, 8) == 0 else {
       throw FixtureError("cannot listen on \(path): errno \(errno)")

@@ -11,6 +11,8 @@ struct ThirdPartyClientTests {
   struct Client: Sendable, CustomTestStringConvertible {
     let name: String
     let program: String
+    /// The Debian package that provides `program`.
+    var package: String { program == "nvim" ? "neovim" : program }
     /// Arguments, given the repository root and the running engine's host.
     let arguments: @Sendable (_ root: String, _ host: String) -> [String]
     var testDescription: String { name }
@@ -28,8 +30,8 @@ struct ThirdPartyClientTests {
     },
     Client(name: "Neovim vim.lsp.rpc", program: "nvim") { root, _ in
       [
-        "--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", "luafile \(root)/protocol/clients/tests/neovim_client.lua",
-        "-c", "cquit 2",
+        "--headless", "-u", "NONE", "-i", "NONE", "-n",
+        "-c", "luafile \(root)/protocol/clients/tests/neovim_client.lua", "-c", "cquit 2",
       ]
     },
     Client(name: "protocol/clients/minimal_client.py", program: "python3") { root, host in
@@ -43,7 +45,7 @@ struct ThirdPartyClientTests {
   @Test("the client runs its session against serve and a running engine", arguments: clients)
   func session(client: Client) async throws {
     guard let program = Executable.find(client.program) else {
-      try Self.unavailable("\(client.program) is not installed (apt-get install \(client.program == "nvim" ? "neovim" : client.program))")
+      try Self.unavailable("\(client.program) is not installed (apt-get install \(client.package))")
       return
     }
     let scratch = try TemporaryDirectory(prefix: "client")

@@ -271,7 +271,8 @@ struct ConnectionTests {
         return "no answer"
       }
     }
-    let (ending, messages) = await ConnectionHarness.transcript([#"{"jsonrpc":"2.0","id":"q","method":"ask"}"#], methods: table)
+    let (ending, messages) = await ConnectionHarness.transcript(
+      [#"{"jsonrpc":"2.0","id":"q","method":"ask"}"#], methods: table)
     #expect(ending == .endOfInput)
     #expect(response(messages, id: "q")?["result"] == "no answer")
   }

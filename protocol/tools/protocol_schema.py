@@ -100,7 +100,8 @@ class SessionChecker:
         method, id_ = message.get("method"), message.get("id")
         if isinstance(method, str) and "id" in message:
             self.client_requests[_key(id_)] = (method, message.get("params"))
-            token = (message.get("params") or {}).get("workDoneToken") if isinstance(message.get("params"), dict) else None
+            params = message.get("params")
+            token = params.get("workDoneToken") if isinstance(params, dict) else None
             if isinstance(token, (int, str)) and not isinstance(token, bool):
                 self.progress[_key(token)] = {"id": _key(id_), "state": "none"}
         elif isinstance(method, str):

@@ -45,7 +45,8 @@ if check(err == nil and result ~= nil, 'diagnose: ' .. vim.inspect(err)) then
   check(type(result.engine) == 'table' and result.engine.apiVersion ~= nil, 'diagnose names the API version')
 end
 -- Progress arrives before the response: both are in by now, in order.
-local kinds = vim.tbl_map(function(p) return p.kind end, vim.tbl_filter(function(p) return p.token == 'nvim-1' end, progress))
+local ours = vim.tbl_filter(function(p) return p.token == 'nvim-1' end, progress)
+local kinds = vim.tbl_map(function(p) return p.kind end, ours)
 check(vim.deep_equal(kinds, { 'begin', 'end' }), 'diagnose progress: ' .. vim.inspect(kinds))
 
 err, result = request('shutdown', nil)

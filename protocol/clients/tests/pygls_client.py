@@ -56,7 +56,8 @@ async def session():
     async def request(method, params, msg_id=None):
         return plain(await asyncio.wait_for(protocol.send_request_async(method, params, msg_id=msg_id), TIMEOUT))
 
-    result = await request("initialize", {"processId": os.getpid(), "capabilities": {}, "clientInfo": {"name": "pygls"}})
+    result = await request(
+        "initialize", {"processId": os.getpid(), "capabilities": {}, "clientInfo": {"name": "pygls"}})
     check(result["serverInfo"]["name"] == "docker-preflight", f"initialize: {result}")
     check({"diagnose", "heal"} <= set(result["capabilities"]["methods"]), f"initialize: {result}")
     protocol.notify("initialized", {})
