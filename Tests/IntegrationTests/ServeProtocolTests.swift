@@ -1,4 +1,3 @@
-import Foundation
 import JSON
 import JSONRPC
 import Testing
@@ -96,13 +95,11 @@ struct ServeProtocolTests {
   func cancelledDiagnose() async throws {
     let temporary = try TemporaryDirectory()
     defer { temporary.remove() }
-    // A socket that accepts connections (the backlog) and never answers: the diagnosis waits for the timeout.
-    let silent = try SilentUnixListener(path: temporary.file("silent.sock"))
-    defer { silent.close() }
+    // Accepts connections and never answers: the diagnosis waits for its timeout.
+    let silent = try await FaultListener.start(.neverAnswer, unixSocket: temporary.file("silent.sock"))
     let session = try ServeSession(framing: .newlineDelimited)
     try await session.sendRequest(
-      id: "d", method: "diagnose",
-      params: ["host": .string("unix://\(silent.path)"), "timeoutMs": 60_000, "workDoneToken": "d"])
+      id: "d", method: "diagnose", params: ["host": .string(silent.host), "timeoutMs": 60_000, "workDoneToken": "d"])
     _ = try await session.take(what: "the progress begin") { $0["params"]?["value"]?["kind"] == "begin" }
     let started = ContinuousClock.now
     try await session.notify("$/cancelRequest", params: ["id": "d"])
@@ -112,6 +109,7 @@ struct ServeProtocolTests {
     #expect(end["params"]?["value"]?["message"] == "cancelled")
     #expect(answer["error"]?["code"] == -32800)
     #expect(try await session.finish() == 0)
+    await silent.stop()
   }
 
   @Test("the LSP framing is answered with Content-Length headers and nothing else on stdout")
@@ -139,30 +137,4 @@ struct ServeProtocolTests {
     #expect(answers.filter { $0["result"] != nil }.count == 1)  // initialize may be sent once
     #expect(try await session.finish() == 0)
   }
-}
-
-/// A unix socket that listens and never accepts: connections complete through the backlog, and nothing answers.
-final class SilentUnixListener: Sendable {
-  let path: String
-  let descriptor: Int32
-
-  init(path: String) throws {
-    self.path = path
-    descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    withUnsafeMutableBytes(of: &address.sun_path) { bytes in
-      bytes.copyBytes(from: path.utf8.prefix(bytes.count - 1))
-    }
-    let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-      }
-    }
-    guard descriptor >= 0, bound == 0, listen(descriptor, 8) == 0 else {
-      throw FixtureError("cannot listen on \(path): errno \(errno)")
-    }
-  }
-
-  func close() { _ = Glibc.close(descriptor) }
 }
