@@ -114,6 +114,7 @@ enum ExampleNormalization {
       return .array(elements.map { normalized($0, engine: facts) })
     case .string(let text):
       var text = text.replacing(/[0-9]+ ms\b/, with: "<n> ms")
+        .replacing(/[0-9]+(\.[0-9]+)? (?=[KMGT]iB\b)/, with: "<n> ")
       for (fact, placeholder) in facts.sorted(by: { $0.key.count > $1.key.count }) {
         text = text.replacing(fact, with: placeholder)
       }
