@@ -6,8 +6,9 @@ import TestSupport
 /// Every transcript in protocol/examples/ is replayed against a live `serve`: the client's bytes are sent as they
 /// are, and the server must answer with the messages the transcript shows, modulo what differs from run to run
 /// (``ExampleNormalization``). `PREFLIGHT_RECORD_EXAMPLES=1` rewrites the server's messages from the live session
-/// instead, for a new or changed example (then read the diff).
-@Suite("protocol/examples: each transcript replayed against a live serve")
+/// instead, for a new or changed example (then read the diff). One at a time: two of them start a dockerd, and the
+/// machine is shared.
+@Suite("protocol/examples: each transcript replayed against a live serve", .serialized)
 struct ProtocolExampleTests {
   static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("protocol/examples")

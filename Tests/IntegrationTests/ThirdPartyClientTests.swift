@@ -4,18 +4,17 @@ import TestSupport
 
 /// JSON-RPC clients written by others drive `docker-preflight serve` against a private dockerd: the scripts under
 /// protocol/clients/tests/ (pygls, python-lsp-jsonrpc, Neovim's vim.lsp.rpc) and the example client for editor
-/// authors. A missing package or program skips with the reason, and fails when PREFLIGHT_REQUIRE_ENGINE=1 (CI,
-/// where `make test` installs them).
+/// authors. A missing package or program skips with the reason (once the other clients have run), and fails when
+/// PREFLIGHT_REQUIRE_ENGINE=1 (CI, where `make test` installs them).
 @Suite("third-party clients drive serve")
 struct ThirdPartyClientTests {
-  struct Client: Sendable, CustomTestStringConvertible {
+  struct Client: Sendable {
     let name: String
     let program: String
     /// The Debian package that provides `program`.
     var package: String { program == "nvim" ? "neovim" : program }
     /// Arguments, given the repository root and the running engine's host.
     let arguments: @Sendable (_ root: String, _ host: String) -> [String]
-    var testDescription: String { name }
   }
 
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -42,34 +41,45 @@ struct ThirdPartyClientTests {
   /// The exit status client_test_support.py uses for a missing Python package.
   static let missingPackage: Int32 = 77
 
-  @Test("the client runs its session against serve and a running engine", arguments: clients)
-  func session(client: Client) async throws {
-    guard let program = Executable.find(client.program) else {
-      try Self.unavailable("\(client.program) is not installed (apt-get install \(client.package))")
-      return
-    }
+  /// One daemon for every client (they only read from it), and one client at a time: the machine is shared.
+  @Test("each client runs its session against serve and a running engine")
+  func sessions() async throws {
     let scratch = try TemporaryDirectory(prefix: "client")
     defer { scratch.remove() }
-    let run = try await withDockerDaemon { daemon in
-      var environment = PreflightBinary.cleanEnvironment([
-        "PREFLIGHT_BINARY": PreflightBinary.path, "DOCKER_PREFLIGHT": PreflightBinary.path,
-        "PREFLIGHT_TEST_ENGINE_HOST": daemon.host,
-        // The server's own endpoint is down, so that a heal has a step to run (and to cancel).
-        "DOCKER_HOST": "unix://\(scratch.file("none.sock"))", "PREFLIGHT_START_COMMAND": #"["sleep","60"]"#,
-        "HOME": scratch.path, "XDG_CONFIG_HOME": scratch.file("config"), "XDG_STATE_HOME": scratch.file("state"),
-        "XDG_RUNTIME_DIR": scratch.file("run"),
-      ])
-      if let capture = ProcessInfo.processInfo.environment[ProtocolCapture.environmentVariable] {
-        environment[ProtocolCapture.environmentVariable] = capture
+    var unavailable: [String] = []
+    try await withDockerDaemon { daemon in
+      for client in Self.clients {
+        guard let program = Executable.find(client.program) else {
+          unavailable.append("\(client.program) is not installed (apt-get install \(client.package))")
+          continue
+        }
+        let run = try await CommandRun.run(
+          program, client.arguments(Self.root, daemon.host), environment: Self.environment(scratch, daemon),
+          timeout: .seconds(180))
+        if run.status == Self.missingPackage {
+          unavailable.append(run.standardError.trimmingCharacters(in: .whitespacesAndNewlines))
+          continue
+        }
+        #expect(run.status == 0, "\(client.name): \(run.standardOutput)\n\(run.standardError)")
       }
-      return try await CommandRun.run(
-        program, client.arguments(Self.root, daemon.host), environment: environment, timeout: .seconds(180))
     }
-    if run.status == Self.missingPackage {
-      try Self.unavailable(run.standardError.trimmingCharacters(in: .whitespacesAndNewlines))
-      return
+    if !unavailable.isEmpty { try Self.unavailable(unavailable.joined(separator: "; ")) }
+  }
+
+  /// What the client scripts read (client_test_support.py): the binary, the running engine, and a server whose own
+  /// endpoint is down, so that a heal has a step to run (and to cancel).
+  static func environment(_ scratch: TemporaryDirectory, _ daemon: DockerDaemon) -> [String: String] {
+    var environment = PreflightBinary.cleanEnvironment([
+      "PREFLIGHT_BINARY": PreflightBinary.path, "DOCKER_PREFLIGHT": PreflightBinary.path,
+      "PREFLIGHT_TEST_ENGINE_HOST": daemon.host,
+      "DOCKER_HOST": "unix://\(scratch.file("none.sock"))", "PREFLIGHT_START_COMMAND": #"["sleep","60"]"#,
+      "HOME": scratch.path, "XDG_CONFIG_HOME": scratch.file("config"), "XDG_STATE_HOME": scratch.file("state"),
+      "XDG_RUNTIME_DIR": scratch.file("run"),
+    ])
+    if let capture = ProcessInfo.processInfo.environment[ProtocolCapture.environmentVariable] {
+      environment[ProtocolCapture.environmentVariable] = capture
     }
-    #expect(run.status == 0, "\(client.name): \(run.standardOutput)\n\(run.standardError)")
+    return environment
   }
 
   /// Skips, or fails where the tools are required.

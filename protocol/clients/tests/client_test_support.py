@@ -20,10 +20,6 @@ import sys
 import threading
 import uuid
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tools"))
-
-from protocol_schema import CLIENT, SERVER, ProtocolSchemas, SessionChecker  # noqa: E402
-
 MISSING_PACKAGE = 77
 
 
@@ -34,6 +30,11 @@ def require(module, package):
     except ImportError as error:
         print(f"missing Python package {package} ({error}): python3 -m pip install {package}", file=sys.stderr)
         sys.exit(MISSING_PACKAGE)
+
+
+require("jsonschema", "jsonschema")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tools"))
+from protocol_schema import CLIENT, SERVER, ProtocolSchemas, SessionChecker  # noqa: E402
 
 
 def server_command():
