@@ -36,6 +36,21 @@ struct DiagnoseTests {
     }
   }
 
+  @Test("an engine that answers 503 is starting over serve: a result, with its progress ending 'starting'")
+  func startingOverServe() async throws {
+    let listener = try await FaultListener.start(.answerHTTP(status: 503))
+    let session = try ServeSession(framing: .contentLength)
+    let answer = try await session.request(
+      "diagnose", params: ["host": .string(listener.host), "workDoneToken": "starting"])
+    #expect(try await session.finish() == 0)
+    await listener.stop()
+    #expect(answer["result"]?["status"] == "starting")
+    #expect(answer["result"]?["healthy"] == false)
+    #expect(answer["result"]?["issues"]?[0]?["code"] == "engine-starting")
+    let ends = await session.received.filter { $0["params"]?["value"]?["kind"] == "end" }
+    #expect(ends.map { $0["params"]?["value"]?["message"] } == ["starting"])
+  }
+
   @Test("a missing socket is a result: healthy false, the endpoint named, exit 1")
   func missingSocket() async throws {
     let directory = try TemporaryDirectory()
