@@ -185,16 +185,18 @@ class SessionChecker:
         if documented is None:
             self._fail(what, ["the code is not in index.json"])
             return
-        if not documented.get("any"):
-            entry = self.schemas.method(method) if method else None
-            if entry is None or int(code) not in entry.get("errors", []):
-                self._fail(what, [f"index.json does not list {code} for {method}"])
+        entry = self.schemas.method(method) if method else None
+        # A method's "errors" lists its domain codes; as an object, it may give a code data of its own.
+        listed = (entry or {}).get("errors", [])
+        if not documented.get("any") and code not in map(str, listed):
+            self._fail(what, [f"index.json does not list {code} for {method}"])
+        data_schema = (listed.get(code) if isinstance(listed, dict) else None) or documented.get("data")
         if "data" in error:
-            if documented.get("data"):
-                self._check(error["data"], documented["data"], f"{what} data")
+            if data_schema:
+                self._check(error["data"], data_schema, f"{what} data")
             else:
                 self._fail(what, ["carries data, but index.json gives the code none"])
-        elif documented.get("data") and not documented.get("dataOptional"):
+        elif data_schema and not documented.get("dataOptional"):
             self._fail(what, ["data missing"])
 
 
