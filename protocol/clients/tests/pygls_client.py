@@ -1,6 +1,7 @@
 """pygls's JSON-RPC client (pygls.client.JsonRPCClient) drives `docker-preflight serve` over LSP framing:
 initialize, diagnose and waitReady with a workDoneToken ($/progress), a waitReady and a heal cancelled with
-$/cancelRequest (-32800), shutdown and exit. pygls sends string (UUID) ids, a Content-Type header, and `"params": null` with shutdown and exit."""
+$/cancelRequest (-32800), shutdown and exit. pygls sends string (UUID) ids, a Content-Type header, and
+`"params": null` with shutdown and exit."""
 
 import asyncio
 import json
