@@ -49,7 +49,7 @@ struct WaitCommandTests {
     let run = try await PreflightRun.run(
       ["wait", "--timeout", "500ms"], environment: ["DOCKER_HOST": "unix://\(directory.file("none.sock"))"])
     // From outside, process start included, a shared machine may add seconds: the bound proves the end.
-    #expect(clock.now - started < .seconds(10))
+    #expect(clock.now - started < .seconds(60))
     #expect(run.status == 1)
     #expect(run.standardOutput.hasPrefix("gave up after"))
     #expect(run.standardOutput.contains("socket-missing"))
