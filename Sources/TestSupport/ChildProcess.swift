@@ -6,8 +6,8 @@ import JSONRPC
 ///
 /// Spawned with `posix_spawn`, with the signal mask cleared and every signal at its default, so that SIGTERM
 /// reaches it (Foundation's `Process` passes on the blocked mask of the thread that spawns). Its exit is awaited
-/// with a blocking `waitpid` on a dispatch thread, never by polling. A test ends only the processes it started,
-/// by pid.
+/// through a pidfd read source (no thread blocks while it runs; a blocking `waitpid` on a queue of its own where
+/// pidfds are missing), never by polling. A test ends only the processes it started, by pid.
 public final class ChildProcess: @unchecked Sendable {
   public let pid: pid_t
   public let standardErrorPath: String
@@ -73,16 +73,38 @@ public final class ChildProcess: @unchecked Sendable {
     self.pid = pid
     inputDescriptor = input[1]
     outputDescriptor = output[0]
-    let exit = self.exit
-    // A queue of its own: blocking in `waitpid` on the shared global queue would starve its few threads.
-    DispatchQueue(label: "waitpid.\(pid)").async {
+    Self.reapWhenExited(pid, into: exit)
+  }
+
+  /// Reaps `pid` once it exits and delivers its status. A pidfd becomes readable at exit, so dozens of children
+  /// running at once cost no blocked threads.
+  private static func reapWhenExited(_ pid: pid_t, into exit: ExitBox) {
+    @Sendable func reap(blocking: Bool) -> Bool {
       var status: Int32 = 0
-      while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+      var reaped: pid_t
+      repeat { reaped = waitpid(pid, &status, blocking ? 0 : WNOHANG) } while reaped < 0 && errno == EINTR
+      guard reaped == pid else { return false }
       // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
       let signal = status & 0x7f
       exit.set(signal == 0 ? (status >> 8) & 0xff : 128 + signal)
+      return true
     }
+    let queue = DispatchQueue(label: "reap.\(pid)")
+    guard let open = pidfdOpen, case let descriptor = open(pid, 0), descriptor >= 0 else {
+      queue.async { _ = reap(blocking: true) }
+      return
+    }
+    let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
+    source.setEventHandler { if reap(blocking: false) { source.cancel() } }
+    source.setCancelHandler { close(descriptor) }
+    source.resume()
   }
+
+  /// glibc's `pidfd_open` (2.36), looked up at run time because Swift's Glibc module does not import it.
+  static let pidfdOpen: (@convention(c) (pid_t, UInt32) -> Int32)? = {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pidfd_open") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (pid_t, UInt32) -> Int32).self)
+  }()
 
   private static let spawnLock = NSLock()
 

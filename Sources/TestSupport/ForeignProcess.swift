@@ -28,7 +28,7 @@ public struct ForeignProcess: Sendable {
 
   /// Whether it exited within `timeout`.
   public func waitForExit(timeout: Duration) async -> Bool {
-    guard let open = Self.pidfdOpen else { return !isRunning }
+    guard let open = ChildProcess.pidfdOpen else { return !isRunning }
     let descriptor = open(pid, 0)
     guard descriptor >= 0 else { return true }  // ESRCH: already gone
     let milliseconds = Int32(
@@ -43,10 +43,4 @@ public struct ForeignProcess: Sendable {
       }
     }
   }
-
-  /// glibc's `pidfd_open` (2.36), looked up at run time because Swift's Glibc module does not import it.
-  private static let pidfdOpen: (@convention(c) (pid_t, UInt32) -> Int32)? = {
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pidfd_open") else { return nil }
-    return unsafeBitCast(symbol, to: (@convention(c) (pid_t, UInt32) -> Int32).self)
-  }()
 }
