@@ -3,6 +3,7 @@
 #   make test   build and run every test, starting the private engines the tests need
 #   make bench  measure speed and memory against curl, the docker CLI and poll loops
 #   make install PREFIX=/usr/local
+#   make fuzz FUZZ_SECONDS=N   build the libFuzzer target (fuzz/) and run it for N seconds at nice 19
 
 SWIFT        ?= swift
 PREFIX       ?= /usr/local
@@ -27,6 +28,15 @@ APT_PACKAGES := \
   python3-pip \
   neovim \
 
+# What `make fuzz` needs on top: autotools to build jansson from Debian's source package, dpkg-dev to unpack it.
+FUZZ_APT_PACKAGES := \
+  autoconf \
+  automake \
+  libtool \
+  dpkg-dev \
+
+FUZZ_SECONDS ?= 60
+
 # Python packages the protocol and client tests use.
 PIP_PACKAGES := \
   jsonschema \
@@ -36,16 +46,19 @@ PIP_PACKAGES := \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
-.PHONY: run test bench install deps build release clean
-
-## Installs the missing system and Python packages (once; a stamp records it).
-deps: .build/deps.stamp
-.build/deps.stamp: Makefile
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs those of the Debian packages $(1) that are missing.
+install_missing = missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+
+.PHONY: run test bench install deps build release clean fuzz fuzz-deps
+
+## Installs the missing system and Python packages (once; a stamp records it).
+deps: .build/deps.stamp
+.build/deps.stamp: Makefile
+	@$(call install_missing,$(APT_PACKAGES))
 	@if [ -n "$(PIP_PACKAGES)" ]; then \
 	  python3 -m pip install -q $(PIP_PACKAGES) 2>/dev/null \
 	    || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES); \
@@ -79,5 +92,15 @@ install: release
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/$(BINARY_NAME) $(DESTDIR)$(PREFIX)/bin/
 
+## The fuzzer is built by swiftc outside SwiftPM (fuzz/build.sh), so `swift build` and `swift test` never see it.
+fuzz: deps fuzz-deps
+	fuzz/build.sh
+	fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-deps: .build/fuzz-deps.stamp
+.build/fuzz-deps.stamp: Makefile
+	@$(call install_missing,$(FUZZ_APT_PACKAGES))
+	@mkdir -p .build && touch $@
+
 clean:
-	rm -rf .build
+	rm -rf .build fuzz/.work
