@@ -82,6 +82,31 @@ struct ConnectionHarness {
     let ending = await run.value
     return (ending, harness.output.messages)
   }
+
+  /// Like ``transcript(_:methods:)``, but gives up after `limit` (a regression must fail the test, not hang it):
+  /// `nil` when the connection had not ended by then.
+  static func transcript(_ lines: [String], methods: MethodTable = .testMethods, endingWithin limit: Duration) async
+    -> (JSONRPCConnection.Ending, [JSONValue])?
+  {
+    let harness = ConnectionHarness(methods: methods)
+    let run = harness.start()
+    for line in lines { harness.send(line) }
+    harness.feed.finish()
+    let connection = harness.connection
+    let ending = await withTaskGroup(of: JSONRPCConnection.Ending?.self) { group in
+      group.addTask { await run.value }
+      group.addTask {
+        try? await Task.sleep(for: limit)
+        // Awaiting `run` does not stop on cancellation: cancel the work it waits for, so that the group can end.
+        if !Task.isCancelled { await connection.cancelAll() }
+        return nil
+      }
+      let first = await group.next() ?? nil
+      group.cancelAll()
+      return first
+    }
+    return ending.map { ($0, harness.output.messages) }
+  }
 }
 
 extension MethodTable {
