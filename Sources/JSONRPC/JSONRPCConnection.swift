@@ -8,19 +8,27 @@ import Logging
 /// framing the client chose. It knows nothing of what the methods do.
 public actor JSONRPCConnection {
   public struct Options: Sendable {
-    /// Largest message accepted, in bytes; larger ones are skipped and answered with an error.
+    /// Largest message accepted, in bytes, and deepest nesting; larger or deeper ones are answered with an error.
     public var limits: JSONLimits
     public var serverName: String
     /// Whether requests still in flight when the input ends are cancelled (answered `-32800`) rather than awaited.
     /// Asked of the client's `initialize` params (`nil` when it sent none), so that a client can choose.
     public var cancelsInFlightAtEndOfInput: @Sendable (_ initializeParams: JSONValue?) -> Bool
+    /// Requests running at once; a request beyond it is answered ``ResponseError/serverBusyCode`` at once, so that
+    /// a flood of requests costs an error each instead of a task each.
+    public var maxRequestsInFlight: Int
+    /// Members of one batch; a longer batch is answered with one `-32600`, since every member would cost a response.
+    public var maxBatchLength: Int
     public init(
       limits: JSONLimits = .default, serverName: String = "jsonrpc",
-      cancelsInFlightAtEndOfInput: @escaping @Sendable (_ initializeParams: JSONValue?) -> Bool = { _ in false }
+      cancelsInFlightAtEndOfInput: @escaping @Sendable (_ initializeParams: JSONValue?) -> Bool = { _ in false },
+      maxRequestsInFlight: Int = 128, maxBatchLength: Int = 128
     ) {
       self.limits = limits
       self.serverName = serverName
       self.cancelsInFlightAtEndOfInput = cancelsInFlightAtEndOfInput
+      self.maxRequestsInFlight = maxRequestsInFlight
+      self.maxBatchLength = maxBatchLength
     }
   }
 
@@ -152,6 +160,17 @@ public actor JSONRPCConnection {
       enqueue(.response(id: .null, result: .failure(.invalidRequest("an empty batch is not a request"))))
       return
     }
+    guard elements.count <= options.maxBatchLength else {
+      let limit = options.maxBatchLength
+      enqueue(
+        .response(
+          id: .null,
+          result: .failure(
+            .invalidRequest(
+              "a batch of \(elements.count) messages exceeds the limit of \(limit)",
+              data: ["length": .int(Int64(elements.count)), "limit": .int(Int64(limit))]))))
+      return
+    }
     let batch = Batch(count: elements.count)
     for (index, element) in elements.enumerated() {
       dispatch(element) { connection, response in
@@ -167,6 +186,11 @@ public actor JSONRPCConnection {
     let message: Message
     do {
       message = try Message(value)
+    } catch where error.isResponse {
+      // An answer would reach the client as the response to its own request with that id.
+      logger.warning("ignored an invalid response from the client: \(error.error.message)")
+      respond(self, nil)
+      return
     } catch {
       respond(self, .response(id: error.id, result: .failure(error.error)))
       return
@@ -192,7 +216,11 @@ public actor JSONRPCConnection {
       return answer(.failure(.invalidRequest("the server is shutting down: no requests after shutdown")))
     }
     guard inFlight[id] == nil else {
-      return answer(.failure(.invalidRequest("request id \(id) is already in use by a request in flight")))
+      return answer(.failure(.invalidRequest("request id \(id.excerpt) is already in use by a request in flight")))
+    }
+    guard inFlight.count < options.maxRequestsInFlight else {
+      let limit = options.maxRequestsInFlight
+      return answer(.failure(.serverBusy(requestsInFlight: limit)))
     }
     switch method {
     case "shutdown":
@@ -201,6 +229,7 @@ public actor JSONRPCConnection {
     case "initialize" where initialized:
       return answer(.failure(.invalidRequest("initialize may be sent only once")))
     case "initialize":
+      // Taken back if initialize fails, so that a client can send it again with better params.
       initialized = true
       initializeParams = params
     default: break
@@ -208,7 +237,9 @@ public actor JSONRPCConnection {
     let context = RequestContext(id: id, method: method, params: params, client: client)
     switch methods.entries[method] {
     case .immediateRequest(let handler)?:
-      answer(Result { try handler(context) }.mapError(Self.responseError))
+      let result = Result { try handler(context) }.mapError(Self.responseError)
+      if method == "initialize", case .failure = result { forgetInitialize() }
+      answer(result)
     case .request(let handler)?:
       let task = Task {
         let result: Result<JSONValue, ResponseError>
@@ -217,7 +248,7 @@ public actor JSONRPCConnection {
         } catch {
           result = .failure(Self.responseError(error))
         }
-        await self.complete(id: id, result: result, respond: respond)
+        await self.complete(id: id, method: method, result: result, respond: respond)
       }
       inFlight[id] = InFlight(task: task)
     case .notification?, nil:
@@ -226,10 +257,11 @@ public actor JSONRPCConnection {
   }
 
   private func complete(
-    id: RequestID, result: Result<JSONValue, ResponseError>,
+    id: RequestID, method: String, result: Result<JSONValue, ResponseError>,
     respond: @Sendable (isolated JSONRPCConnection, Message?) -> Void
   ) async {
     let cancelled = inFlight.removeValue(forKey: id)?.cancelled ?? false
+    if method == "initialize", case .failure = result { forgetInitialize() }
     var result = result
     if cancelled, case .failure = result { result = .failure(.cancelled) }
     respond(self, .response(id: id, result: result))
@@ -239,6 +271,11 @@ public actor JSONRPCConnection {
       idleWaiters.removeAll()
       for waiter in waiters { waiter.resume() }
     }
+  }
+
+  private func forgetInitialize() {
+    initialized = false
+    initializeParams = nil
   }
 
   private static func responseError(_ error: any Error) -> ResponseError {
@@ -256,7 +293,7 @@ public actor JSONRPCConnection {
       return
     case "$/cancelRequest":
       guard let raw = params?["id"], let id = RequestID(raw), inFlight[id] != nil else {
-        logger.debug("$/cancelRequest for a request not in flight: \(params?["id"]?.description ?? "no id")")
+        logger.debug("$/cancelRequest for a request not in flight: \(params?["id"]?.description.excerpt() ?? "no id")")
         return
       }
       inFlight[id]?.cancelled = true
@@ -266,7 +303,7 @@ public actor JSONRPCConnection {
     }
     guard lifecycle == .running else { return }
     guard case .notification(let handler)? = methods.entries[method] else {
-      logger.debug("ignored notification \(method)")
+      logger.debug("ignored notification \(method.excerpt())")
       return
     }
     let context = NotificationContext(method: method, params: params, client: client)
@@ -275,7 +312,7 @@ public actor JSONRPCConnection {
 
   private func handleResponse(id: RequestID, result: Result<JSONValue, ResponseError>) {
     guard let waiter = outgoing.removeValue(forKey: id) else {
-      logger.warning("ignored a response to id \(id), which this server never sent or no longer waits for")
+      logger.warning("ignored a response to id \(id.excerpt), which this server never sent or no longer waits for")
       return
     }
     waiter.resume(with: result.mapError { $0 as any Error })

@@ -10,14 +10,17 @@ public enum Message: Sendable, Equatable {
   ///
   /// Throws the `-32600` error to answer, with the id when the message carried a usable one. `params: null` is
   /// taken as absent (pygls sends it with `shutdown` and `exit`); any other non-structured `params` is refused.
+  /// A message without `method` but with `result` or `error` is a response, and an invalid one says so
+  /// (``InvalidMessage/isResponse``): it must not be answered.
   public init(_ value: JSONValue) throws(InvalidMessage) {
     guard case .object(let object) = value else {
       throw InvalidMessage(id: .null, error: .invalidRequest("a message must be a JSON object, not \(value.typeName)"))
     }
     let rawID = object["id"]
     let id = rawID.flatMap(RequestID.init)
+    let isResponse = object["method"] == nil && (object["result"] != nil || object["error"] != nil)
     func invalid(_ message: String) -> InvalidMessage {
-      InvalidMessage(id: id ?? .null, error: .invalidRequest(message))
+      InvalidMessage(id: id ?? .null, error: .invalidRequest(message), isResponse: isResponse)
     }
     guard object["jsonrpc"] == .string("2.0") else { throw invalid(#""jsonrpc" must be "2.0""#) }
     if let rawID, id == nil { throw invalid(#""id" must be a string, an integer or null, not \#(rawID.typeName)"#) }
@@ -68,8 +71,18 @@ public enum Message: Sendable, Equatable {
   }
 }
 
-/// A message that is JSON but not a valid JSON-RPC message; `error` is the answer owed to `id`.
+/// A message that is JSON but not a valid JSON-RPC message; `error` is the answer owed to `id`, unless the message
+/// is a response.
 public struct InvalidMessage: Error, Sendable, Equatable {
   public var id: RequestID
   public var error: ResponseError
+  /// The message has `result` or `error` and no `method`: a response, which is never answered (an answer would
+  /// reach the client as the response to its own request with the same id).
+  public var isResponse: Bool
+
+  public init(id: RequestID, error: ResponseError, isResponse: Bool = false) {
+    self.id = id
+    self.error = error
+    self.isResponse = isResponse
+  }
 }

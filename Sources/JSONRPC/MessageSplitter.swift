@@ -131,7 +131,7 @@ public struct MessageSplitter: Sendable {
       if buffer.count - start > maxHeaderBytes { choose(.newlineDelimited) }
       return buffer.count - start > maxHeaderBytes
     }
-    choose(looksLikeHeader(buffer[start..<newline]) ? .contentLength : .newlineDelimited)
+    choose(headerName(of: buffer[start..<newline]) != nil ? .contentLength : .newlineDelimited)
     return true
   }
 
@@ -140,10 +140,6 @@ public struct MessageSplitter: Sendable {
     state = framing == .contentLength ? .headers : .lines
   }
 
-  private func looksLikeHeader(_ line: ArraySlice<UInt8>) -> Bool {
-    guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex else { return false }
-    return line[..<colon].allSatisfy { isTokenCharacter($0) }
-  }
 
   // MARK: - Newline-delimited JSON
 
@@ -175,15 +171,20 @@ public struct MessageSplitter: Sendable {
       return .malformedHeader("the header block is longer than \(maxHeaderBytes) bytes")
     }
     let block = buffer[start..<headerEnd]
-    start = bodyStart
     switch contentLength(in: block) {
     case .success(let length) where length > maxMessageBytes:
+      start = bodyStart
       state = .skippingBody(remaining: length)
       return .oversized(size: length, limit: maxMessageBytes)
     case .success(let length):
+      start = bodyStart
       state = .body(length: length)
       return next()
+    case .failure(let problem) where problem.resumeAt != nil:
+      start = problem.resumeAt!
+      return .malformedHeader(problem.reason)
     case .failure(let problem):
+      start = bodyStart
       state = .resyncing
       return .malformedHeader(problem.reason)
     }
@@ -202,18 +203,31 @@ public struct MessageSplitter: Sendable {
     return nil
   }
 
-  struct HeaderProblem: Error { let reason: String }
+  struct HeaderProblem: Error {
+    let reason: String
+    /// Where reading resumes when a stray line is followed by a `Content-Length` header in the same block: the
+    /// start of the line after it. `nil`: the block and its body are skipped up to the next `Content-Length`.
+    var resumeAt: Int?
+  }
 
+  /// The block's `Content-Length`. Other headers (`Content-Type` included) are ignored. A line that is not a header
+  /// (no colon, or a name that is not an HTTP token: a JSON text sent in the wrong framing, the tail of a body longer
+  /// than announced) is a problem; when a `Content-Length` header follows it, reading resumes after it, so that a
+  /// stray line costs an error but not the message after it.
   private func contentLength(in block: ArraySlice<UInt8>) -> Result<Int, HeaderProblem> {
     var length: Int?
-    for rawLine in block.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+    let lines = block.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+    for (index, rawLine) in lines.enumerated() {
       let line = trimmed(rawLine)
       if line.isEmpty { continue }
-      guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
-        return .failure(HeaderProblem(reason: "a header line has no colon: \(printable(line))"))
+      guard let name = headerName(of: line) else {
+        let laterLength = lines[(index + 1)...].contains { headerName(of: trimmed($0)) == "content-length" }
+        return .failure(
+          HeaderProblem(
+            reason: "not a header line: \(printable(line))",
+            resumeAt: laterLength ? rawLine.endIndex + 1 : nil))
       }
-      let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
-      guard name == "content-length" else { continue }
+      guard name == "content-length", let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
       let text = trimmed(line[(colon + 1)...])
       guard !text.isEmpty, text.count <= 18, text.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
         let value = Int(String(decoding: text, as: UTF8.self))
@@ -227,6 +241,14 @@ public struct MessageSplitter: Sendable {
     }
     guard let length else { return .failure(HeaderProblem(reason: "the header block has no Content-Length")) }
     return .success(length)
+  }
+
+  /// The lowercased name of a header line (`Name: value`, the name an HTTP token); `nil` for any other line.
+  private func headerName(of line: ArraySlice<UInt8>) -> String? {
+    guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
+      line[..<colon].allSatisfy(isTokenCharacter)
+    else { return nil }
+    return String(decoding: line[..<colon], as: UTF8.self).lowercased()
   }
 
   /// Skips to the next `Content-Length` header name, keeping a tail that might be the start of one.
@@ -260,9 +282,10 @@ public struct MessageSplitter: Sendable {
     byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
   }
 
+  /// HTTP's `tchar` (RFC 9110): what a header name is made of.
   private func isTokenCharacter(_ byte: UInt8) -> Bool {
     (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
-      || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+      || "!#$%&'*+-.^_`|~".utf8.contains(byte)
   }
 
   private func lowercase(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte }

@@ -9,8 +9,12 @@ public struct RequestContext: Sendable {
   public let client: ClientChannel
 
   /// Decodes the params; absent params decode as `{}`, so that types whose fields are all optional accept them.
-  /// A mismatch is a `-32602` error that names the field.
+  /// A mismatch is a `-32602` error that names the field; so is a `workDoneToken` that is neither a string nor an
+  /// integer (LSP's `ProgressToken`), which would otherwise be dropped without a word.
   public func decodeParams<Params: Decodable>(_ type: Params.Type) throws(ResponseError) -> Params {
+    if let token = params?["workDoneToken"], !token.isNull, token.stringValue == nil, token.intValue == nil {
+      throw .invalidParams("invalid params for \(method): workDoneToken: expected a string or an integer, found \(token.typeName)")
+    }
     do {
       return try JSONValueDecoder().decode(type, from: params ?? .object([:]))
     } catch let error as DecodingError {

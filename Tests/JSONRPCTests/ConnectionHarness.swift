@@ -52,14 +52,16 @@ struct ConnectionHarness {
   let connection: JSONRPCConnection
 
   init(
-    methods: MethodTable,
+    methods: MethodTable, limits: JSONLimits = JSONLimits(maxBytes: 4096), maxRequestsInFlight: Int = 128,
     cancelsInFlightAtEndOfInput: @escaping @Sendable (JSONValue?) -> Bool = { _ in false }
   ) {
     (input, feed) = AsyncStream.makeStream(of: [UInt8].self)
     connection = JSONRPCConnection(
       methods: methods,
       output: output,
-      options: .init(limits: JSONLimits(maxBytes: 4096), cancelsInFlightAtEndOfInput: cancelsInFlightAtEndOfInput),
+      options: .init(
+        limits: limits, cancelsInFlightAtEndOfInput: cancelsInFlightAtEndOfInput,
+        maxRequestsInFlight: maxRequestsInFlight),
       logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
   }
 

@@ -242,6 +242,90 @@ struct ConnectionTests {
     #expect(messages.first?["id"] == 1)
   }
 
+  @Test(
+    "an invalid response from the client is never answered: the answer would look like a response to the client",
+    arguments: [
+      #"{"jsonrpc":"2.0","id":1,"result":1,"error":{"code":1,"message":"m"}}"#,
+      #"{"jsonrpc":"2.0","id":1,"error":{"message":"no code"}}"#,
+      #"{"jsonrpc":"2.0","id":1,"error":{"code":"1","message":"m"}}"#,
+      #"{"jsonrpc":"2.0","id":true,"result":1}"#,
+      #"{"jsonrpc":"1.0","id":1,"result":1}"#,
+      #"[{"jsonrpc":"2.0","id":1,"error":5}]"#,
+    ])
+  func invalidResponse(line: String) async {
+    let (_, messages) = await ConnectionHarness.transcript([line, #"{"jsonrpc":"2.0","id":"next","method":"echo"}"#])
+    #expect(messages.map { $0["id"] } == ["next"])
+  }
+
+  @Test("a batch longer than the limit is refused whole with one -32600")
+  func longBatch() async throws {
+    let member = #"{"jsonrpc":"2.0","method":"note"}"#
+    let batch = "[" + Array(repeating: member, count: 129).joined(separator: ",") + "]"
+    let harness = ConnectionHarness(methods: .testMethods, limits: JSONLimits(maxBytes: 1 << 20))
+    let run = harness.start()
+    harness.send(batch)
+    harness.feed.finish()
+    _ = await run.value
+    let messages = harness.output.messages
+    #expect(messages.count == 1)
+    #expect(messages.first?["error"]?["code"] == -32600)
+    #expect(messages.first?["error"]?["data"] == ["length": 129, "limit": 128])
+  }
+
+  @Test("requests beyond the in-flight limit are answered -32000 at once, and served again once below it")
+  func requestsInFlightLimit() async throws {
+    let harness = ConnectionHarness(methods: .testMethods, maxRequestsInFlight: 2)
+    let run = harness.start()
+    for id in 1...3 { harness.send(#"{"jsonrpc":"2.0","id":\#(id),"method":"sleep","params":{"ms":60000}}"#) }
+    let busy = await harness.output.waitFor(1)[0]
+    #expect(busy["id"] == 3)
+    #expect(busy["error"]?["code"] == -32000)
+    #expect(busy["error"]?["data"]?["limit"] == 2)
+    harness.send(#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":1}}"#)
+    #expect(await harness.output.waitFor(2)[1]["error"]?["code"] == -32800)
+    harness.send(#"{"jsonrpc":"2.0","id":4,"method":"echo"}"#)
+    #expect(await harness.output.waitFor(3)[2]["id"] == 4)
+    await harness.connection.cancelAll()
+    harness.feed.finish()
+    _ = await run.value
+  }
+
+  @Test("an initialize that fails may be sent again")
+  func initializeAfterFailure() async {
+    var table = MethodTable.testMethods
+    table.immediateRequest("initialize") { context in
+      guard context.params?["ok"] == true else { throw ResponseError.invalidParams("not ok") }
+      return [:]
+    }
+    let (_, messages) = await ConnectionHarness.transcript(
+      [
+        #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"ok":false}}"#,
+        #"{"jsonrpc":"2.0","id":2,"method":"initialize","params":{"ok":true}}"#,
+        #"{"jsonrpc":"2.0","id":3,"method":"initialize","params":{"ok":true}}"#,
+      ], methods: table)
+    #expect(response(messages, id: 1)?["error"]?["code"] == -32602)
+    #expect(response(messages, id: 2)?["result"] == [:])
+    #expect(response(messages, id: 3)?["error"]?["code"] == -32600)
+  }
+
+  @Test("a workDoneToken that is neither a string nor an integer is invalid params", arguments: ["true", "1.5", "[]", "{}"])
+  func badWorkDoneToken(token: String) async {
+    let (_, messages) = await ConnectionHarness.transcript([
+      #"{"jsonrpc":"2.0","id":1,"method":"typed","params":{"count":1,"workDoneToken":\#(token)}}"#
+    ])
+    #expect(messages.first?["error"]?["code"] == -32602)
+    #expect(messages.first?["error"]?["message"]?.stringValue?.contains("workDoneToken") == true)
+  }
+
+  @Test("error messages and logs quote at most 100 characters of a long method name")
+  func longMethodName() async {
+    let name = String(repeating: "m", count: 3000)
+    let (_, messages) = await ConnectionHarness.transcript([#"{"jsonrpc":"2.0","id":1,"method":"\#(name)"}"#])
+    let message = messages.first?["error"]?["message"]?.stringValue ?? ""
+    #expect(message.hasPrefix("method not found: mmm"))
+    #expect(message.count < 130)
+  }
+
   @Test("server-to-client requests are answered by the client's responses")
   func serverToClientRequest() async throws {
     var table = MethodTable()

@@ -57,7 +57,12 @@ struct MessageSplitterTests {
       ("Content-Length: 99999999999999999999999\r\n\r\n{}", "not a non-negative integer"),
       ("Content-Type: x\r\n\r\n{}", "no Content-Length"),
       ("Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", "disagree"),
-      ("Content-Length: 2\r\nbroken line\r\n\r\n{}", "no colon"),
+      ("Content-Length: 2\r\nbroken line\r\n\r\n{}", "not a header line"),
+      ("Content-Length: 2\r\n{\"a\":1}\r\n\r\n{}", "not a header line"),
+      ("Content-Length: 2\r\n: 2\r\n\r\n{}", "not a header line"),
+      ("Content-Length: +2\r\n\r\n{}", "not a non-negative integer"),
+      ("Content-Length: 0x2\r\n\r\n{}", "not a non-negative integer"),
+      ("Content-Length:\r\n\r\n{}", "not a non-negative integer"),
     ])
   func badHeaders(input: String, reason: String) {
     let result = events(input + "Content-Length: 4\r\n\r\n[12]")
@@ -68,6 +73,27 @@ struct MessageSplitterTests {
     }
     #expect(message.contains(reason))
     #expect(result.last == .message(Array("[12]".utf8)))
+  }
+
+  @Test(
+    "a stray line before a Content-Length header costs an error, not the message after it",
+    arguments: [
+      // A JSON text sent in the wrong framing.
+      "Content-Length: 2\r\n\r\n[]{\"jsonrpc\":\"2.0\",\"id\":1}\nContent-Length: 2\r\n\r\n{}",
+      // A body longer than its Content-Length said: its tail is a stray line.
+      "Content-Length: 2\r\n\r\n[]  tail]\r\nContent-Length: 2\r\n\r\n{}",
+      "Content-Length: 2\r\n\r\n[]garbage without colon\nX-Other: 1\nContent-Length: 2\n\n{}",
+    ])
+  func strayLine(input: String) {
+    let result = events(input, chunkSize: 5)
+    #expect(result.count == 3)
+    #expect(result.first == .message(Array("[]".utf8)))
+    guard case .malformedHeader(let reason)? = result.dropFirst().first else {
+      Issue.record("expected a malformed header, got \(result)")
+      return
+    }
+    #expect(reason.contains("not a header line"))
+    #expect(result.last == .message(Array("{}".utf8)))
   }
 
   @Test("an oversized Content-Length body is skipped without being buffered, then framing resumes")
