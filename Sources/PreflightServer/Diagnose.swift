@@ -18,16 +18,13 @@ struct DiagnoseParams: Codable, Sendable {
 extension PreflightServer {
   func diagnose(_ params: DiagnoseParams, _ context: RequestContext) async throws -> HealthReport {
     // A zero or negative bound would report a healthy engine as timed out: the request is wrong, not the engine.
-    for (name, value) in [("timeoutMs", params.timeoutMs), ("probeTimeoutMs", params.probeTimeoutMs)] {
-      if let value, value <= 0 {
-        throw ResponseError.invalidParams(
-          "invalid params for diagnose: \(name): expected a positive number of milliseconds")
-      }
-    }
+    let method = context.method
+    let timeout = try requestTimeout(milliseconds: params.timeoutMs, method: method)
+    let probeTimeout = try requestTimeout(milliseconds: params.probeTimeoutMs, field: "probeTimeoutMs", method: method)
     let endpoint = try endpoint(host: params.host, context: params.context)
     var options = DiagnoseOptions(
-      timeout: .milliseconds(params.timeoutMs ?? 2000), deep: params.deep ?? false, probeImage: params.probeImage,
-      probeTimeout: .milliseconds(params.probeTimeoutMs ?? 30_000),
+      timeout: timeout ?? .seconds(2), deep: params.deep ?? false, probeImage: params.probeImage,
+      probeTimeout: probeTimeout ?? .seconds(30),
       host: HostEnvironment(environment: resolver.environment))
     options.applyDefaults(from: configuration)
     let progress = context.progress

@@ -17,15 +17,12 @@ struct HealParams: Codable, Sendable {
 
 extension PreflightServer {
   func heal(_ params: HealParams, _ context: RequestContext) async throws -> HealOutcome {
-    if let timeoutMs = params.timeoutMs, timeoutMs <= 0 {
-      throw ResponseError.invalidParams(
-        "invalid params for heal: timeoutMs: expected a positive number of milliseconds")
-    }
+    let timeout = try requestTimeout(milliseconds: params.timeoutMs, method: context.method)
     let healer = makeHealer(for: try endpoint(host: nil))
     let endpoint = healer.endpoint
     let request = HealRequest(
       dryRun: params.dryRun ?? false, strategies: params.strategies, allow: params.allow ?? false,
-      timeout: params.timeoutMs.map { .milliseconds($0) })
+      timeout: timeout)
     let progress = context.progress
     let client = context.client
     await progress?.begin(title: "Healing \(endpoint.host)", cancellable: true)

@@ -44,8 +44,9 @@ public struct PreflightServer: Sendable {
       await unwatch()
     }
     let advertised = table.requestMethods
-    table.immediateRequest("initialize") { _ in
-      try JSONValueEncoder().encode(InitializeResult(methods: advertised))
+    table.immediateRequest("initialize") { context in
+      _ = try context.decodeParams(InitializeParams.self)
+      return try JSONValueEncoder().encode(InitializeResult(methods: advertised))
     }
     table.notification("initialized") { _ in }
     return table
@@ -85,6 +86,23 @@ public struct PreflightServer: Sendable {
       throw ServerError.configuration(error.description)
     }
   }
+}
+
+/// The longest a request may ask to wait or to wait between checks: an hour. Longer is a `-32602` error, since a
+/// request that may run for days keeps `serve` from ending when its input does.
+let maxTimeoutMs = 3_600_000
+
+/// A request's duration field (`timeoutMs`, `intervalMs`, …), checked: within `range` (milliseconds, positive
+/// unless said otherwise); `nil` when absent.
+func requestTimeout(
+  milliseconds: Int?, field: String = "timeoutMs", method: String, range: ClosedRange<Int> = 1...maxTimeoutMs
+) throws(ResponseError) -> Duration? {
+  guard let milliseconds else { return nil }
+  guard range.contains(milliseconds) else {
+    throw .invalidParams(
+      "invalid params for \(method): \(field): \(milliseconds) is not between \(range.lowerBound) and \(range.upperBound)")
+  }
+  return .milliseconds(milliseconds)
 }
 
 /// Domain error codes, in the range JSON-RPC leaves to applications (protocol/README.md lists them).

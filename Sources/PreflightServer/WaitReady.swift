@@ -22,10 +22,9 @@ extension PreflightServer {
   /// outcome.
   func waitReady(_ params: WaitReadyParams, _ context: RequestContext) async throws -> ReadinessOutcome {
     let endpoint = try endpoint(host: params.host, context: params.context)
-    if let timeoutMs = params.timeoutMs, timeoutMs < 0 {
-      throw ResponseError.invalidParams("invalid params for waitReady: timeoutMs must not be negative")
-    }
-    let timeout = params.timeoutMs.map { Duration.milliseconds($0) } ?? configuration.timeout
+    let timeout =
+      try requestTimeout(milliseconds: params.timeoutMs, method: context.method, range: 0...maxTimeoutMs)
+      ?? configuration.timeout
     let progress = context.progress
     let healing = healing(context) { await progress?.report($0) }
     let waiter = ReadinessWaiter(

@@ -45,14 +45,13 @@ extension PreflightServer {
   /// state; every change after that is a `healthChanged` notification. Ends on `unwatch` or the end of the session.
   func watch(_ params: WatchParams, _ context: RequestContext) async throws -> WatchResult {
     let endpoint = try endpoint(host: params.host, context: params.context)
-    let intervalMs = params.intervalMs ?? Self.defaultWatchInterval
-    guard intervalMs > 0 else {
-      throw ResponseError.invalidParams("invalid params for watch: intervalMs must be positive")
-    }
+    let interval =
+      try requestTimeout(milliseconds: params.intervalMs, field: "intervalMs", method: context.method)
+      ?? .milliseconds(Self.defaultWatchInterval)
     let diagnoser = diagnoser(for: endpoint)
     let initial = await diagnoser.diagnose()
     let monitor = HealthMonitor(
-      diagnoser: diagnoser, interval: .milliseconds(intervalMs),
+      diagnoser: diagnoser, interval: interval,
       recovery: params.recover == true ? .init(healer: healing(context), allowed: params.allow ?? false) : nil)
     let client = context.client
     watches.replace(
