@@ -218,10 +218,6 @@ public actor JSONRPCConnection {
     guard inFlight[id] == nil else {
       return answer(.failure(.invalidRequest("request id \(id.excerpt) is already in use by a request in flight")))
     }
-    guard inFlight.count < options.maxRequestsInFlight else {
-      let limit = options.maxRequestsInFlight
-      return answer(.failure(.serverBusy(requestsInFlight: limit)))
-    }
     switch method {
     case "shutdown":
       lifecycle = .shutDown
@@ -240,11 +236,22 @@ public actor JSONRPCConnection {
       let result = Result { try handler(context) }.mapError(Self.responseError)
       if method == "initialize", case .failure = result { forgetInitialize() }
       answer(result)
-    case .request(let handler)?:
+    case .request(let start)?:
+      let work: @Sendable () async throws -> JSONValue
+      do {
+        work = try start(context)
+        // Only work that would take a task counts: what is answered in line costs nothing to hold.
+        guard inFlight.count < options.maxRequestsInFlight else {
+          throw ResponseError.serverBusy(requestsInFlight: options.maxRequestsInFlight)
+        }
+      } catch {
+        if method == "initialize" { forgetInitialize() }
+        return answer(.failure(Self.responseError(error)))
+      }
       let task = Task {
         let result: Result<JSONValue, ResponseError>
         do {
-          result = .success(try await handler(context))
+          result = .success(try await work())
         } catch {
           result = .failure(Self.responseError(error))
         }
