@@ -60,6 +60,9 @@ public actor JSONRPCConnection {
   private var splitter: MessageSplitter
   private var lifecycle = Lifecycle.running
   private var outbox: [UInt8] = []
+  /// A flush is handing the outbox to the output; later flushes wait for it to take everything.
+  private var writing = false
+  private var flushWaiters: [CheckedContinuation<Void, Never>] = []
   private var inFlight: [RequestID: InFlight] = [:]
   private var idleWaiters: [CheckedContinuation<Void, Never>] = []
   private var outgoing: [RequestID: CheckedContinuation<JSONValue, any Error>] = [:]
@@ -368,11 +371,24 @@ public actor JSONRPCConnection {
     (splitter.framing ?? .contentLength).frame(message.json.serialized(), into: &outbox)
   }
 
+  /// Hands what is queued to the output, in order, and returns once it has been taken (so that a producer feels
+  /// the output's backpressure). One writer at a time: `output.write` runs off the actor, so two writers would race
+  /// and could put a response before an error that was queued first, or a response before its progress.
   private func flushOutbox() async {
-    guard !outbox.isEmpty else { return }
-    let bytes = outbox
-    outbox.removeAll(keepingCapacity: true)
-    await output.write(bytes)
+    if writing {
+      await withCheckedContinuation { flushWaiters.append($0) }
+      return
+    }
+    writing = true
+    while !outbox.isEmpty {
+      let bytes = outbox
+      outbox.removeAll(keepingCapacity: true)
+      await output.write(bytes)
+    }
+    writing = false
+    let waiters = flushWaiters
+    flushWaiters.removeAll()
+    for waiter in waiters { waiter.resume() }
   }
 }
 

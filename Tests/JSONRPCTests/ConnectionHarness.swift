@@ -44,6 +44,24 @@ final class MemoryOutput: MessageOutput {
   }
 }
 
+/// An output whose first write takes its time before it lands, so that a later write could overtake it.
+final class DawdlingOutput: MessageOutput {
+  private let written = Mutex<(calls: Int, output: MemoryOutput)>((0, MemoryOutput()))
+
+  func write(_ bytes: [UInt8]) async {
+    let (first, output) = written.withLock { state in
+      state.calls += 1
+      return (state.calls == 1, state.output)
+    }
+    if first { for _ in 0..<200 { await Task.yield() } }
+    await output.write(bytes)
+  }
+
+  func flush() async {}
+
+  var messages: [JSONValue] { written.withLock { $0.output }.messages }
+}
+
 /// A connection fed from a stream the test writes to.
 struct ConnectionHarness {
   let output = MemoryOutput()

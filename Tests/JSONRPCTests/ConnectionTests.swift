@@ -1,5 +1,6 @@
 import JSON
 import JSONRPC
+import Logging
 import Testing
 
 @Suite("JSON-RPC connection: dispatch, errors, batches, cancellation, lifecycle")
@@ -324,6 +325,24 @@ struct ConnectionTests {
     let message = messages.first?["error"]?["message"]?.stringValue ?? ""
     #expect(message.hasPrefix("method not found: mmm"))
     #expect(message.count < 130)
+  }
+
+  @Test("messages reach the output in the order they were queued, even while an earlier write is slow")
+  func outputOrder() async throws {
+    // Found by the malformed-input corpus (once in ~500 runs): the error for a bad line went out after the response
+    // to the request that followed it, because each flush called the output off the actor and two flushes raced.
+    // The first write here dawdles, so that the response of the quick request after it would overtake it.
+    for _ in 0..<20 {
+      let output = DawdlingOutput()
+      let (input, feed) = AsyncStream.makeStream(of: [UInt8].self)
+      let connection = JSONRPCConnection(
+        methods: .testMethods, output: output, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+      feed.yield(Array(#"{"jsonrpc":"2.0","id":[1],"method":"echo"}"#.utf8) + [10] + Array(#"{"jsonrpc":"2.0","id":2,"method":"echo"}"#.utf8) + [10])
+      feed.finish()
+      _ = await connection.run(input: input)
+      let messages = output.messages
+      #expect(messages.map { $0["id"] } == [.null, 2])
+    }
   }
 
   @Test("server-to-client requests are answered by the client's responses")
