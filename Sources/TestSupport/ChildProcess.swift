@@ -16,6 +16,7 @@ public final class ChildProcess: @unchecked Sendable {
   private let exit = ExitBox()
   private let inputLock = NSLock()
   private var inputClosed = false
+  private var outputClosed = false
 
   /// Starts `executable` with `arguments`. `environment` replaces the inherited one when given.
   public init(
@@ -125,7 +126,7 @@ public final class ChildProcess: @unchecked Sendable {
 
   deinit {
     closeInputQuietly()
-    close(outputDescriptor)
+    closeOutput()
   }
 
   /// The child's stdout, read in chunks as they arrive; read it from one place only.
@@ -144,6 +145,38 @@ public final class ChildProcess: @unchecked Sendable {
   }
 
   public func write(_ text: String) throws { try write(Array(text.utf8)) }
+
+  /// Writes as much of `bytes` as the child takes, until it has taken nothing for `quiet` (it stopped reading) or
+  /// took everything; returns how many bytes it took. Blocks the calling thread: call it off Swift's thread pool.
+  public func writeUntilStalled(_ bytes: [UInt8], quiet: Duration) throws -> Int {
+    let flags = fcntl(inputDescriptor, F_GETFL)
+    _ = fcntl(inputDescriptor, F_SETFL, flags | O_NONBLOCK)
+    defer { _ = fcntl(inputDescriptor, F_SETFL, flags) }
+    let quietMilliseconds = Int32(quiet.components.seconds * 1000 + quiet.components.attoseconds / 1_000_000_000_000_000)
+    return try bytes.withUnsafeBytes { raw in
+      var offset = 0
+      while offset < raw.count {
+        var descriptor = pollfd(fd: inputDescriptor, events: Int16(POLLOUT), revents: 0)
+        let ready = poll(&descriptor, 1, quietMilliseconds)
+        if ready < 0 && errno == EINTR { continue }
+        guard ready > 0 else { return offset }
+        let written = Foundation.write(inputDescriptor, raw.baseAddress! + offset, raw.count - offset)
+        if written < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+        guard written > 0 else { throw FixtureError("write to child failed: \(String(cString: strerror(errno)))") }
+        offset += written
+      }
+      return offset
+    }
+  }
+
+  /// Closes this end of the child's stdout: its next writes fail with EPIPE. Do not read ``output`` afterwards.
+  public func closeOutput() {
+    inputLock.withLock {
+      guard !outputClosed else { return }
+      outputClosed = true
+      close(outputDescriptor)
+    }
+  }
 
   /// Closes the child's stdin: end of input.
   public func closeInput() throws { closeInputQuietly() }
@@ -179,6 +212,18 @@ public final class ChildProcess: @unchecked Sendable {
       if first == nil { exit.abandonWaiters() }
       return first
     }
+  }
+
+  /// The child's resident memory now and at its peak, in bytes (`VmRSS` and `VmHWM` of `/proc/<pid>/status`);
+  /// `nil` where there is no /proc or once the child has gone.
+  public var residentMemory: (current: Int, peak: Int)? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    func kilobytes(_ field: String) -> Int? {
+      guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return nil }
+      return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Int($0) }
+    }
+    guard let current = kilobytes("VmRSS"), let peak = kilobytes("VmHWM") else { return nil }
+    return (current * 1024, peak * 1024)
   }
 
   /// What the child wrote to stderr so far.

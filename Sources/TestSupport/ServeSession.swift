@@ -7,8 +7,8 @@ import JSONRPC
 /// Messages from the server are read as they arrive; `request` sends a request and returns its response,
 /// keeping the notifications and server-to-client requests that came before it in `received`.
 public actor ServeSession {
-  public let child: ChildProcess
-  public let framing: Framing
+  public nonisolated let child: ChildProcess
+  public nonisolated let framing: Framing
   private var splitter = MessageSplitter(maxMessageBytes: 64 << 20)
   /// Messages read and not yet taken, in order.
   private var inbox: [JSONValue] = []
@@ -18,14 +18,21 @@ public actor ServeSession {
   public private(set) var received: [JSONValue] = []
   private var nextID: Int64 = 1
   /// Where the session's messages are recorded for schema validation (`PREFLIGHT_PROTOCOL_CAPTURE`), if anywhere.
-  private let capture = ProtocolCapture()
+  private let capture: ProtocolCapture?
   /// Cuts what the test sends, raw bytes included, into messages for the capture.
   private var sentSplitter = MessageSplitter(maxMessageBytes: 64 << 20)
+  /// Writes to the server happen here, off the actor: a write blocks while the server does not read, and the
+  /// actor must go on reading the server's output meanwhile, or neither side would move.
+  private let writer = DispatchQueue(label: "ServeSession.writer")
 
+  /// `captured: false` keeps the session out of the schema check: for deliberately invalid input, which the
+  /// check would (rightly) refuse.
   public init(
-    framing: Framing, arguments: [String] = [], environment: [String: String] = PreflightBinary.cleanEnvironment()
+    framing: Framing, arguments: [String] = [], environment: [String: String] = PreflightBinary.cleanEnvironment(),
+    captured: Bool = true
   ) throws {
     self.framing = framing
+    capture = captured ? ProtocolCapture() : nil
     child = try ChildProcess(executable: PreflightBinary.path, arguments: ["serve"] + arguments, environment: environment)
     let output = child.output
     Task { [weak self] in
@@ -38,15 +45,25 @@ public actor ServeSession {
   }
 
   /// Frames and sends one message.
-  public func send(_ message: JSONValue) throws {
+  public nonisolated func send(_ message: JSONValue) async throws {
     var bytes: [UInt8] = []
     framing.frame(message.serialized(), into: &bytes)
-    try sendRaw(bytes)
+    try await sendRaw(bytes)
   }
 
-  /// Sends bytes as they are, for malformed-input tests; whatever in them parses as a message is captured.
-  public func sendRaw(_ bytes: [UInt8]) throws {
-    try child.write(bytes)
+  /// Sends bytes as they are, for malformed-input tests; returns once the server has taken them all. Whatever in
+  /// them parses as a message is captured.
+  public nonisolated func sendRaw(_ bytes: [UInt8]) async throws {
+    let child = self.child
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+      writer.async { continuation.resume(with: Result { try child.write(bytes) }) }
+    }
+    await record(sent: bytes)
+  }
+
+  public nonisolated func sendRaw(_ text: String) async throws { try await sendRaw(Array(text.utf8)) }
+
+  private func record(sent bytes: [UInt8]) {
     guard let capture else { return }
     sentSplitter.append(bytes)
     while let event = sentSplitter.next() {
@@ -55,7 +72,6 @@ public actor ServeSession {
       }
     }
   }
-  public func sendRaw(_ text: String) throws { try sendRaw(Array(text.utf8)) }
 
   /// Sends a request with a fresh id and returns the whole response message.
   public func request(_ method: String, params: JSONValue? = nil, timeout: Duration = .seconds(30)) async throws
@@ -63,26 +79,26 @@ public actor ServeSession {
   {
     let id = JSONValue.int(nextID)
     nextID += 1
-    try sendRequest(id: id, method: method, params: params)
+    try await sendRequest(id: id, method: method, params: params)
     return try await response(to: id, timeout: timeout)
   }
 
-  public func sendRequest(id: JSONValue, method: String, params: JSONValue? = nil) throws {
+  public nonisolated func sendRequest(id: JSONValue, method: String, params: JSONValue? = nil) async throws {
     var message: JSONObject = ["jsonrpc": "2.0", "id": id, "method": .string(method)]
     if let params { message["params"] = params }
-    try send(.object(message))
+    try await send(.object(message))
   }
 
-  public func notify(_ method: String, params: JSONValue? = nil) throws {
+  public nonisolated func notify(_ method: String, params: JSONValue? = nil) async throws {
     var message: JSONObject = ["jsonrpc": "2.0", "method": .string(method)]
     if let params { message["params"] = params }
-    try send(.object(message))
+    try await send(.object(message))
   }
 
   /// Answers a request the server sent (`window/showMessageRequest`, …) with `result`.
-  public func respond(to request: JSONValue, result: JSONValue) throws {
+  public nonisolated func respond(to request: JSONValue, result: JSONValue) async throws {
     guard let id = request["id"] else { throw ServeSessionError.timedOut("not a request: \(request)") }
-    try send(["jsonrpc": "2.0", "id": id, "result": result])
+    try await send(["jsonrpc": "2.0", "id": id, "result": result])
   }
 
   /// Waits for the next request the server sends with `method`; other messages stay in order.
@@ -115,9 +131,13 @@ public actor ServeSession {
     }
   }
 
-  /// Closes the server's stdin and returns its exit status; what it sent until then stays readable.
+  /// Closes the server's stdin (after the writes already queued) and returns its exit status; what it sent until
+  /// then stays readable.
   public func finish(timeout: Duration = .seconds(30)) async throws -> Int32 {
-    try child.closeInput()
+    let child = self.child
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+      writer.async { continuation.resume(with: Result { try child.closeInput() }) }
+    }
     return try await exitStatus(timeout: timeout)
   }
 
