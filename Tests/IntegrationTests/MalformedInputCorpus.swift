@@ -410,16 +410,10 @@ enum MalformedInputCorpus {
       MalformedCase(name: "LSP header: \(name)", framings: [.contentLength], input: .raw(body(text)), owed: owed, ending: ending)
     }
     let answered = MalformedCase.Owed.error(-32601, id: "in-case")
-    return [
+    // Negative, non-numeric, hexadecimal, fractional, with an exponent or a sign, empty, 20 digits.
+    let badLengths = ["-5", "abc", "0x2", "2.0", "2e0", "+2", "", "99999999999999999999"]
+    return badLengths.map { lsp("Content-Length: \"\($0)\"", "Content-Length: \($0)\r\n\r\n{}", parseError) } + [
       lsp("no Content-Length", "Content-Type: application/json\r\n\r\n{}", parseError),
-      lsp("a negative length", "Content-Length: -5\r\n\r\n{}", parseError),
-      lsp("a non-numeric length", "Content-Length: abc\r\n\r\n{}", parseError),
-      lsp("a hexadecimal length", "Content-Length: 0x2\r\n\r\n{}", parseError),
-      lsp("a fractional length", "Content-Length: 2.0\r\n\r\n{}", parseError),
-      lsp("a length with an exponent", "Content-Length: 2e0\r\n\r\n{}", parseError),
-      lsp("a length with a plus sign", "Content-Length: +2\r\n\r\n{}", parseError),
-      lsp("an empty length", "Content-Length:\r\n\r\n{}", parseError),
-      lsp("a length of 20 digits", "Content-Length: 99999999999999999999\r\n\r\n{}", parseError),
       lsp("two lengths that disagree", "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", parseError),
       lsp("two lengths that agree", "Content-Length: \(next.utf8.count)\r\ncontent-length: \(next.utf8.count)\r\n\r\n\(next)", answered),
       lsp("lower-case and upper-case names", "content-length: \(next.utf8.count)\r\n\r\n\(next)", answered),
