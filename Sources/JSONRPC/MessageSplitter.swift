@@ -33,6 +33,9 @@ public struct MessageSplitter: Sendable {
   private var state = State.detecting
   private var buffer: [UInt8] = []
   private var start = 0
+  /// Where the search for the end of the current line goes on: the bytes before it have no newline. Without it,
+  /// a long line arriving in many reads would be searched from its start at every read.
+  private var lineScanned = 0
 
   public init(maxMessageBytes: Int, maxHeaderBytes: Int = 8 * 1024) {
     self.maxMessageBytes = maxMessageBytes
@@ -42,6 +45,7 @@ public struct MessageSplitter: Sendable {
   public mutating func append(_ bytes: some Collection<UInt8>) {
     if start > 0 && start >= buffer.count / 2 {
       buffer.removeSubrange(0..<start)
+      lineScanned = max(0, lineScanned - start)
       start = 0
     }
     switch state {
@@ -145,7 +149,8 @@ public struct MessageSplitter: Sendable {
 
   private mutating func nextLine() -> Event? {
     while true {
-      guard let newline = firstIndex(of: UInt8(ascii: "\n")) else {
+      guard let newline = buffer[max(start, lineScanned)...].firstIndex(of: UInt8(ascii: "\n")) else {
+        lineScanned = buffer.count
         let pending = buffer.count - start
         guard pending > maxMessageBytes else { return nil }
         start = buffer.count
