@@ -41,6 +41,11 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
   var ending = Ending.followUp
   /// The input shuts the server down: the follow-up is refused with -32600 instead of answered with a report.
   var shutsDown = false
+  /// The case is about the first bytes a server reads (framing detection).
+  var comesFirst = false
+
+  /// Whether the case needs a server of its own rather than one that has taken other cases before.
+  var needsOwnServer: Bool { comesFirst || shutsDown || ending == .swallowsFollowUp }
 
   var testDescription: String { name }
 
@@ -55,25 +60,14 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
   }
 }
 
-/// One case in one framing: what a parameterized test runs.
-struct MalformedRun: Sendable, CustomTestStringConvertible {
-  var testCase: MalformedCase
-  var framing: Framing
-  var testDescription: String { "\(testCase.name) [\(framing == .contentLength ? "LSP" : "NDJSON")]" }
-}
-
 enum MalformedInputCorpus {
   static let both: [Framing] = [.contentLength, .newlineDelimited]
 
-  /// Every case in every framing it applies to.
-  static var runs: [MalformedRun] {
-    cases.flatMap { testCase in testCase.framings.map { MalformedRun(testCase: testCase, framing: $0) } }
-  }
-
-  static var cases: [MalformedCase] {
+  /// Built once: some cases hold megabytes.
+  static let cases: [MalformedCase] = {
     badJSON + badEnvelopes + unknownMethods + clientResponses + cancels + batches + limits + wrongParamTypes
       + lspHeaders + ndjsonLines
-  }
+  }()
 
   // MARK: - Building inputs
 
@@ -455,7 +449,11 @@ enum MalformedInputCorpus {
       lines("CRLF line ends", next + "\r\n", answered),
       lines("a raw newline inside a string splits the message", "{\"jsonrpc\":\"2.0\",\"id\":\"a\nb\",\"method\":\"x\"}\n", parseError, parseError),
       lines("a Content-Length header after the framing is fixed", "{\"jsonrpc\":\"2.0\",\"method\":\"initialized\"}\nContent-Length: 2\n\n{}\n", parseError, invalid()),
-      lines("a garbage first line", "hello world\n" + next + "\n", parseError, answered),
+      {
+        var testCase = lines("a garbage first line", "hello world\n" + next + "\n", parseError, answered)
+        testCase.comesFirst = true
+        return testCase
+      }(),
       lines("two messages on one line", next + next + "\n", parseError),
     ]
   }
