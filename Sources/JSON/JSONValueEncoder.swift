@@ -56,11 +56,15 @@ final class EncodingNode {
 }
 
 final class ValueEncoder: Encoder {
-  let node = EncodingNode()
+  let node: EncodingNode
   let codingPath: [any CodingKey]
   var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-  init(codingPath: [any CodingKey]) { self.codingPath = codingPath }
+  /// Writes into `node`: a fresh one for a value of its own, an existing one for `superEncoder`.
+  init(node: EncodingNode = EncodingNode(), codingPath: [any CodingKey]) {
+    self.node = node
+    self.codingPath = codingPath
+  }
 
   func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
     node.makeObject()
@@ -128,7 +132,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
   mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(forKey: key as any CodingKey) }
 
   private func superEncoder(forKey key: any CodingKey) -> any Encoder {
-    NodeEncoder(node: node.child(forKey: key.stringValue), codingPath: codingPath + [key])
+    ValueEncoder(node: node.child(forKey: key.stringValue), codingPath: codingPath + [key])
   }
 }
 
@@ -164,29 +168,7 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
   }
 
   mutating func superEncoder() -> any Encoder {
-    NodeEncoder(node: node.appendChild(), codingPath: codingPath + [JSONKey(intValue: count)])
-  }
-}
-
-/// An encoder that writes into an existing node (for `superEncoder`).
-private struct NodeEncoder: Encoder {
-  let node: EncodingNode
-  let codingPath: [any CodingKey]
-  var userInfo: [CodingUserInfoKey: Any] { [:] }
-
-  func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-    node.makeObject()
-    return KeyedEncodingContainer(KeyedContainer(node: node, codingPath: codingPath))
-  }
-
-  func unkeyedContainer() -> any UnkeyedEncodingContainer {
-    node.makeArray()
-    return UnkeyedContainer(node: node, codingPath: codingPath)
-  }
-
-  func singleValueContainer() -> any SingleValueEncodingContainer {
-    let encoder = ValueEncoder(codingPath: codingPath)
-    return NodeSingleContainer(node: node, encoder: encoder)
+    ValueEncoder(node: node.appendChild(), codingPath: codingPath + [JSONKey(intValue: count)])
   }
 }
 
@@ -195,14 +177,4 @@ private struct SingleContainer: SingleValueEncodingContainer {
   var codingPath: [any CodingKey] { encoder.codingPath }
   mutating func encodeNil() throws { encoder.node.value = .null }
   mutating func encode<T: Encodable>(_ value: T) throws { try encoder.encodeValue(value) }
-}
-
-private struct NodeSingleContainer: SingleValueEncodingContainer {
-  let node: EncodingNode
-  let encoder: ValueEncoder
-  var codingPath: [any CodingKey] { encoder.codingPath }
-  mutating func encodeNil() throws { node.value = .null }
-  mutating func encode<T: Encodable>(_ value: T) throws {
-    try ValueEncoder.encode(value, into: node, codingPath: codingPath)
-  }
 }
