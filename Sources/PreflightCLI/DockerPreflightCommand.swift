@@ -16,10 +16,23 @@ public struct DockerPreflightCommand: AsyncParsableCommand {
       Finds the engine the docker CLI would use (--context, --host, DOCKER_HOST, DOCKER_CONTEXT, the current \
       context, the default socket) and reports what stands between you and a working `docker`.
 
-      Exit codes: 0 healthy/ready, 1 unhealthy or gave up, 2 usage or configuration error, 130 interrupted.
+      Global options, before or after the subcommand, as the docker CLI has them: -H/--host, --context, --config \
+      DIR; and --log-level.
+
+      Examples:
+        docker-preflight check
+        docker-preflight -H unix:///run/user/1000/docker.sock wait --timeout 30s
+        docker-preflight exec --heal --yes -- devcontainer up --workspace-folder .
+        docker-preflight --generate-completion-script zsh > _docker-preflight
+
+      Exit codes: 0 healthy/ready, 1 unhealthy or gave up, 2 usage or configuration error, 130 interrupted; exec \
+      and docker end with their command's status (127 not found).
       """,
     version: "\(PreflightVersion.name) \(PreflightVersion.version)",
-    subcommands: [CheckCommand.self, EndpointsCommand.self, HealCommand.self, WaitCommand.self, ServeCommand.self]
+    subcommands: [
+      CheckCommand.self, EndpointsCommand.self, HealCommand.self, WaitCommand.self, ExecCommand.self,
+      DockerShimCommand.self, ServeCommand.self,
+    ]
   )
 
   public init() {}
@@ -28,7 +41,7 @@ public struct DockerPreflightCommand: AsyncParsableCommand {
   /// (a usage error is 2, as for the docker CLI, not 64).
   public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
     do {
-      var command = try parseAsRoot(arguments)
+      var command = try parseAsRoot(GlobalOptions.movedAfterSubcommand(arguments))
       if var asyncCommand = command as? any AsyncParsableCommand {
         try await asyncCommand.run()
       } else {

@@ -73,6 +73,32 @@ struct GlobalOptions: ParsableArguments {
   }
 }
 
+extension GlobalOptions {
+  /// The options every subcommand takes, by how they are spelt: each takes a value.
+  static let names = ["-H", "--host", "--context", "--config", "--log-level"]
+
+  /// `docker-preflight -H unix:///x check --json` as `check -H unix:///x --json`: the docker CLI takes its global
+  /// options before the command, so people write them there; the parser wants them after the subcommand's name.
+  /// Anything else is left as it is.
+  static func movedAfterSubcommand(_ arguments: [String]) -> [String] {
+    var index = 0
+    while index < arguments.count {
+      let argument = arguments[index]
+      if names.contains(argument) {
+        index += 2
+      } else if names.contains(where: { argument.hasPrefix($0 + "=") })
+        || (argument.hasPrefix("-H") && argument.count > 2)
+      {
+        index += 1
+      } else {
+        break
+      }
+    }
+    guard index > 0, index < arguments.count, !arguments[index].hasPrefix("-") else { return arguments }
+    return [arguments[index]] + arguments[..<index] + arguments[(index + 1)...]
+  }
+}
+
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// The environment of this process, read once.

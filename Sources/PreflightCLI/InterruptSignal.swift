@@ -12,13 +12,14 @@ import Synchronization
 /// reacting to it may do anything.
 enum InterruptSignal {
   /// Runs `operation` in a task that SIGINT cancels; the handler is in place before `operation` starts. Returns its
-  /// result and whether SIGINT arrived. The default action is restored afterwards: a later Ctrl-C ends the process.
+  /// result and whether SIGINT arrived. The disposition SIGINT had before is restored afterwards: a later Ctrl-C
+  /// ends the process (or is ignored, as it was for a background job), and a program `exec` runs inherits it.
   static func cancelling<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async
     -> (result: Result<T, any Error>, interrupted: Bool)
   {
     let state = Mutex(InterruptState<T>())
     // The default action must be off for the dispatch source to see the signal instead of the process dying.
-    signal(SIGINT, SIG_IGN)
+    let inherited = signal(SIGINT, SIG_IGN)
     let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue(label: "docker-preflight.sigint"))
     source.setEventHandler {
       let task = state.withLock { state in
@@ -34,7 +35,7 @@ enum InterruptSignal {
     }
     defer {
       source.cancel()
-      signal(SIGINT, SIG_DFL)
+      signal(SIGINT, inherited)
     }
     let task = Task { try await operation() }
     let interruptedEarly = state.withLock { state in

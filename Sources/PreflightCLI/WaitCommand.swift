@@ -3,6 +3,12 @@ import EngineKit
 import JSON
 import Preflight
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// `docker-preflight wait`: block until the engine is ready, showing how it gets there.
 struct WaitCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -11,12 +17,15 @@ struct WaitCommand: AsyncParsableCommand {
     discussion: """
       Connects the moment the engine's socket appears (inotify on Linux), then backs off between attempts from \
       5 ms to 100 ms; a daemon that answers but is still starting counts as not ready. Progress goes to stderr: a \
-      single updating line on a terminal, timestamped lines otherwise. The result goes to stdout.
+      single updating line on a terminal (ending with a ✔/✘ summary when stdout is not the terminal), timestamped \
+      lines otherwise; NO_COLOR or TERM=dumb: no escape sequences; ASCII when the locale is not UTF-8. The result \
+      goes to stdout.
 
       Examples:
         docker-preflight wait --timeout 30s && docker compose up -d
         docker-preflight wait --json | jq .elapsedMs
         docker-preflight wait --heal --yes
+        docker-preflight wait --quiet --timeout 10s || echo "no engine"
 
       Exit codes: 0 ready, 1 gave up (timeout, or the engine could not be healed), 2 usage or configuration error, \
       130 interrupted.
@@ -41,59 +50,35 @@ struct WaitCommand: AsyncParsableCommand {
   @Flag(help: "Print {ready, elapsedMs, report, heal?} as JSON on stdout.")
   var json = false
 
+  @Flag(name: [.customShort("q"), .long], help: "Print nothing on success: no progress, no report.")
+  var quiet = false
+
   func run() async throws {
     global.bootstrapLogging()
     let configuration = try global.loadConfiguration()
     let endpoint = try global.resolveEndpoint()
-    let environment = global.environment
     let timeout = timeout?.duration ?? configuration.timeout
-    let display = makeStatusDisplay(subject: endpoint.host)
-    let healer = HealerHealing(
-      makeHealer: { endpoint in
-        Healer(
-          facts: HostFacts.current(endpoint: endpoint, environment: environment), configuration: configuration,
-          paths: PreflightPaths(environment: environment))
-      },
-      events: { event in
-        let line = HealRenderer().progressLine(event).trimmingWhitespace
-        if !line.isEmpty { display.update(line) }
-      })
-    var options = DiagnoseOptions(host: HostEnvironment(environment: environment))
-    options.applyDefaults(from: configuration)
-    let waiter = ReadinessWaiter(
-      diagnoser: Diagnoser(endpoint: endpoint, options: options), timeout: timeout,
-      healing: heal ? .init(healer: healer, allowed: yes) : nil)
-    let (result, interrupted) = await InterruptSignal.cancelling {
-      display.update("waiting")
-      return try await waiter.wait { display.update($0.summary) }
+    let display = makeStatusDisplay(subject: endpoint.host, quiet: quiet, environment: global.environment)
+    let ending = await ReadinessRun(
+      endpoint: endpoint, configuration: configuration, environment: global.environment, timeout: timeout, heal: heal,
+      consent: yes, display: display
+    ).run()
+    let renderer = ReadinessRenderer(timeout: timeout)
+    guard case .finished(let outcome) = ending else {
+      display.finish(nil)
+      throw ExitCode(ending.saySoWithoutOutcome())
     }
-    display.finish()
-
-    guard case .success(let outcome) = result else {
-      FileHandleStream.standardError.write(
-        interrupted ? "docker-preflight: interrupted\n" : "docker-preflight: \(result)\n")
-      throw ExitCode(interrupted ? ExitStatus.interrupted : ExitStatus.unhealthy)
-    }
+    // A person at a terminal reads the headline on stdout; the summary on stderr is for when stdout goes elsewhere.
+    let stdoutShowsHeadline = !json && isatty(1) == 1
+    display.finish(stdoutShowsHeadline ? nil : renderer.summary(outcome))
     if json {
       var output = try JSONValueEncoder().encode(outcome).serialized()
       output.append(UInt8(ascii: "\n"))
       FileHandleStream.standardOutput.write(String(decoding: output, as: UTF8.self))
-    } else {
+    } else if !(quiet && outcome.ready) {
       FileHandleStream.standardOutput.write(
-        headline(outcome, timeout: timeout) + "\n" + ReportRenderer().render(outcome.report))
+        renderer.headline(outcome) + "\n" + ReportRenderer().render(outcome.report))
     }
     if !outcome.ready { throw ExitCode(ExitStatus.unhealthy) }
-  }
-
-  private func headline(_ outcome: ReadinessOutcome, timeout: Duration) -> String {
-    let elapsed = DurationText.format(outcome.elapsed)
-    switch outcome.ending {
-    case .ready:
-      return "ready after \(elapsed)" + (outcome.heal.map { " (healed: \($0.message))" } ?? "")
-    case .timedOut:
-      return "gave up after \(elapsed): not ready within \(DurationText.format(timeout))"
-    case .healFailed:
-      return "gave up after \(elapsed): \(outcome.heal?.message ?? "the engine could not be healed")"
-    }
   }
 }
