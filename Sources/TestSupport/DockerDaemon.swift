@@ -153,6 +153,12 @@ public final class DockerDaemon: @unchecked Sendable {
     directory.remove()
   }
 
+  /// Stops the daemon as ``stop()`` does but keeps its directory — data root and images — so that a daemon started
+  /// later on the same directory (by a heal's start command) finds them.
+  public func shutDown() async {
+    await process.terminate(grace: .seconds(15))
+  }
+
   /// Kills the daemon without letting it clean up (for recovery tests); keeps the directory, so that a daemon can
   /// be started on the same socket again (`start(in: directory)`).
   public func kill() async {

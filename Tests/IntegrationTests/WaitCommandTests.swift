@@ -37,7 +37,9 @@ struct WaitCommandTests {
     // Not a terminal: one timestamped line per phase, the last one ready.
     let lines = child.standardError.split(separator: "\n")
     #expect(lines.contains { $0.hasSuffix(")") && $0.contains("socket missing") })
-    #expect(lines.last?.contains("ready") == true)
+    #expect(lines.last?.contains("engine ready after") == true)
+    #expect(lines.allSatisfy { $0.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z unix:\/\/\/.*/) != nil })
+    #expect(!child.standardError.contains("\u{1B}"))
   }
 
   @Test("wait gives up with exit 1 within the timeout + 0.5 s, the report saying why")
@@ -73,22 +75,88 @@ struct WaitCommandTests {
     #expect(answer["report"]?["status"] == "unreachable")
   }
 
-  @Test("on a terminal, progress is one line redrawn in place and cleared at the end")
+  /// `wait` under a pseudo-terminal (script(1)): what its stderr showed there. Only stderr reaches the terminal's
+  /// output unless `stdoutToTerminal`: stdout goes to /dev/null inside it.
+  static func onTerminal(
+    _ arguments: [String], environment: [String: String], stdoutToTerminal: Bool = false
+  ) async throws -> CommandRun {
+    let script = try #require(Executable.find("script"), "script(1) from util-linux gives the command a terminal")
+    let command = ([PreflightBinary.path] + arguments).map(StubCommands.shellQuoted).joined(separator: " ")
+    return try await CommandRun.run(
+      script, ["-qec", command + (stdoutToTerminal ? "" : " > /dev/null"), "/dev/null"],
+      environment: PreflightBinary.cleanEnvironment(environment))
+  }
+
+  @Test("on a terminal, progress is one line redrawn in place, then a ✘ summary in red")
   func terminalStatusLine() async throws {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
-    let script = try #require(Executable.find("script"), "script(1) from util-linux gives the command a terminal")
-    // Only stderr reaches the terminal's output here: stdout goes to /dev/null inside the pseudo-terminal.
-    let command = "\(PreflightBinary.path) wait --timeout 300ms > /dev/null"
-    let run = try await CommandRun.run(
-      script, ["-qec", command, "/dev/null"],
-      environment: PreflightBinary.cleanEnvironment(["DOCKER_HOST": "unix://\(directory.file("none.sock"))"]))
+    let host = "unix://\(directory.file("none.sock"))"
+    let run = try await Self.onTerminal(
+      ["wait", "--timeout", "300ms"], environment: ["DOCKER_HOST": host, "TERM": "xterm", "LANG": "C.UTF-8"])
     #expect(run.status == 1)
     let clear = "\r\u{1B}[2K"
     #expect(run.standardOutput.contains(clear + "⠋ waiting"))
     #expect(run.standardOutput.contains("socket missing · "))
-    #expect(!run.standardOutput.contains("\n"))
-    #expect(run.standardOutput.hasSuffix(clear))
+    // One line in all: the summary's end (the terminal turns \n into \r\n).
+    #expect(run.standardOutput.filter { $0 == "\n" || $0 == "\r\n" }.count == 1)
+    #expect(run.standardOutput.contains(clear + "\u{1B}[31m✘\u{1B}[0m gave up after "))
+    #expect(run.standardOutput.hasSuffix("not ready within 300ms · \(host)\r\n"))
+  }
+
+  @Test(
+    "NO_COLOR and TERM=dumb: no escape sequences at all; a non-UTF-8 locale: ASCII only",
+    arguments: [
+      ["NO_COLOR": "1", "TERM": "xterm", "LANG": "C.UTF-8"], ["TERM": "dumb", "LANG": "C.UTF-8"],
+      ["TERM": "xterm", "LANG": "C"],
+    ])
+  func terminalWithoutEscapes(environment: [String: String]) async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    var environment = environment
+    environment["DOCKER_HOST"] = "unix://\(directory.file("none.sock"))"
+    let run = try await Self.onTerminal(["wait", "--timeout", "300ms"], environment: environment)
+    #expect(run.status == 1)
+    #expect(run.standardOutput.contains("socket missing"))
+    if environment["LANG"] == "C" {
+      #expect(run.standardOutput.unicodeScalars.allSatisfy(\.isASCII))
+      #expect(run.standardOutput.contains("FAILED gave up after"))
+    } else {
+      #expect(!run.standardOutput.contains("\u{1B}"))
+      #expect(run.standardOutput.contains("✘ gave up after"))
+    }
+    if environment["TERM"] == "dumb" {
+      // Plain lines, as for a log: each timestamped.
+      let lines = run.standardOutput.split(separator: "\r\n")
+      #expect(lines.count >= 3)
+      #expect(lines.allSatisfy { $0.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z .*/) != nil })
+    }
+  }
+
+  @Test("on a terminal with a ready engine: a ✔ summary; --quiet prints nothing at all on success")
+  func terminalReady() async throws {
+    try await withDockerDaemon { daemon in
+      let environment = ["DOCKER_HOST": daemon.host, "TERM": "xterm", "LANG": "C.UTF-8"]
+      let run = try await Self.onTerminal(["wait", "--timeout", "30s"], environment: environment)
+      #expect(run.status == 0)
+      #expect(run.standardOutput.contains("\u{1B}[32m✔\u{1B}[0m engine ready after "))
+      #expect(run.standardOutput.hasSuffix(" · \(daemon.host)\r\n"))
+
+      // Both streams on the terminal: the headline on stdout is the summary, said once.
+      let both = try await Self.onTerminal(["wait", "--timeout", "30s"], environment: environment, stdoutToTerminal: true)
+      #expect(both.status == 0)
+      #expect(both.standardOutput.contains("ready after "))
+      #expect(!both.standardOutput.contains("engine ready after "))
+
+      let quiet = try await Self.onTerminal(
+        ["wait", "--quiet", "--timeout", "30s"], environment: environment, stdoutToTerminal: true)
+      #expect(quiet.status == 0)
+      #expect(quiet.standardOutput.isEmpty)
+      let quietPiped = try await PreflightRun.run(["wait", "-q"], environment: ["DOCKER_HOST": daemon.host])
+      #expect(quietPiped.status == 0)
+      #expect(quietPiped.standardOutput.isEmpty)
+      #expect(quietPiped.standardError.isEmpty)
+    }
   }
 
   @Test("SIGINT interrupts wait: exit 130, said on its own line")
