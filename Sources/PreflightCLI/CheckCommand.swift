@@ -15,6 +15,7 @@ struct CheckCommand: AsyncParsableCommand {
         DOCKER_HOST=unix:///run/user/1000/docker.sock docker-preflight check
         docker-preflight check --context remote
         docker-preflight check --deep --probe-image busybox:latest
+        docker-preflight check --quiet || echo "the engine is not healthy"
 
       Exit codes: 0 healthy, 1 unhealthy, 2 usage or configuration error.
       """
@@ -24,6 +25,9 @@ struct CheckCommand: AsyncParsableCommand {
 
   @Flag(help: "Print the report as JSON on stdout.")
   var json = false
+
+  @Flag(name: [.customShort("q"), .long], help: "Print nothing: the exit status is the answer.")
+  var quiet = false
 
   @Option(help: "How long to wait for the engine to answer each call, e.g. 2s, 500ms.")
   var timeout: TimeoutValue = TimeoutValue(duration: .seconds(2))
@@ -50,7 +54,7 @@ struct CheckCommand: AsyncParsableCommand {
       var output = try JSONValueEncoder().encode(report).serialized()
       output.append(UInt8(ascii: "\n"))
       FileHandleStream.standardOutput.write(String(decoding: output, as: UTF8.self))
-    } else {
+    } else if !quiet {
       FileHandleStream.standardOutput.write(ReportRenderer().render(report))
     }
     if !report.healthy { throw ExitCode(ExitStatus.unhealthy) }

@@ -29,6 +29,7 @@ struct HealCommand: AsyncParsableCommand {
         docker-preflight heal --dry-run
         docker-preflight heal --yes --strategy dockerd
         PREFLIGHT_START_COMMAND='["colima","start"]' docker-preflight heal --yes --json
+        docker-preflight heal --yes --quiet && docker compose up -d
 
       Exit codes: 0 healed or already ready (or a dry run), 1 could not heal or not permitted, 2 usage or \
       configuration error.
@@ -53,6 +54,9 @@ struct HealCommand: AsyncParsableCommand {
   @Flag(help: "Print the outcome as JSON on stdout.")
   var json = false
 
+  @Flag(name: [.customShort("q"), .long], help: "No progress and no summary; only a failure is explained.")
+  var quiet = false
+
   @Option(help: "How long the whole heal may take, e.g. 90s, 2m (default: the configuration's timeout, 90s).")
   var timeout: TimeoutValue?
 
@@ -69,8 +73,8 @@ struct HealCommand: AsyncParsableCommand {
     let renderer = HealRenderer()
     let outcome: HealOutcome
     do {
-      outcome = try await healer.heal(request, consent: HealCommand.askOnTerminal) { event in
-        FileHandleStream.standardError.write(renderer.progressLine(event))
+      outcome = try await healer.heal(request, consent: HealCommand.askOnTerminal) { [quiet] event in
+        if !quiet { FileHandleStream.standardError.write(renderer.progressLine(event)) }
       }
     } catch {
       switch error {
@@ -90,7 +94,7 @@ struct HealCommand: AsyncParsableCommand {
     for warning in outcome.warnings { FileHandleStream.standardError.write("docker-preflight: warning: \(warning)\n") }
     if json {
       try printJSON(outcome)
-    } else {
+    } else if !quiet || outcome.dryRun || !outcome.healed {  // a plan, or a failure, is still said
       FileHandleStream.standardOutput.write(renderer.render(outcome))
     }
     if !outcome.dryRun && !outcome.healed { throw ExitCode(ExitStatus.unhealthy) }

@@ -76,6 +76,16 @@ struct DevContainerTests {
       let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
       heal.environment["PATH"] = "\((recorder as NSString).deletingLastPathComponent):\(path)"
       try Self.writeConfiguration(of: example, to: workspace)
+      try configure()
+    }
+
+    /// docker-preflight's configuration file: healing only by the configured start command, whatever else `extra`
+    /// sets (as root, a heal would otherwise fall back to launching a dockerd of its own).
+    func configure(_ extra: JSONObject = [:]) throws {
+      var configuration = extra
+      configuration["heal"] = ["strategies": ["configured"]]
+      _ = try heal.directory.write(
+        JSONValue.object(configuration).description, to: "config/docker-preflight/config.json")
     }
 
     /// The example's devcontainer.json, with the local image and what a busybox container needs.
@@ -146,6 +156,7 @@ struct DevContainerTests {
       try await scene.devcontainerUp(through: [PreflightBinary.path, "exec", "--heal", "--yes", "--timeout", "120s", "--"])
     }
     let containers = (try? await scene.containers()) ?? [:]
+    let calls = scene.calls
     await scene.remove()
     let up = try run.get()
 
@@ -153,7 +164,7 @@ struct DevContainerTests {
     #expect(try JSONValue.parse(up.standardOutput)["outcome"] == "success")
     #expect(containers.count == 1)
     #expect(containers.values.allSatisfy { $0 })
-    #expect(scene.calls == ["started"])
+    #expect(calls == ["started"])
     // It had to wait: the progress and the summary are on stderr, before devcontainer's own.
     #expect(up.standardError.contains("engine down, healing"))
     #expect(up.standardError.contains("engine ready after"))
@@ -171,7 +182,7 @@ struct DevContainerTests {
       exec \(StubCommands.shellQuoted(docker)) "$@"
 
       """, to: "real/docker", mode: 0o755)
-    _ = try scene.heal.directory.write(#"{"dockerPath": "\#(logging)"}"#, to: "config/docker-preflight/config.json")
+    try scene.configure(["dockerPath": .string(logging)])
     scene.heal.environment["PREFLIGHT_HEAL"] = "1"
     let results = await capture {
       let up = try await scene.devcontainerUp(["--docker-path", scene.shim])
@@ -190,6 +201,7 @@ struct DevContainerTests {
       return (up, compared)
     }
     let containers = (try? await scene.containers()) ?? [:]
+    let calls = scene.calls
     await scene.remove()
     let (up, compared) = try results.get()
 
@@ -197,7 +209,6 @@ struct DevContainerTests {
     #expect(try JSONValue.parse(up.standardOutput)["outcome"] == "success")
     #expect(containers.count == 1)
     #expect(containers.values.allSatisfy { $0 })
-    let calls = scene.calls
     #expect(calls.first == "started", "\(calls)")
     #expect(calls.dropFirst().first?.hasPrefix("docker ps -q --filter label=") == true, "\(calls)")
     #expect(calls.contains { $0.hasPrefix("docker run -d ") })
@@ -211,18 +222,23 @@ struct DevContainerTests {
     #expect(compared[3].1.standardOutput.contains(Scene.image))
   }
 
-  @Test("initializeCommand (array form): runs and passes with the engine healthy")
-  func initializeCommandHealthy() async throws {
-    let scene = try await Scene(example: "initialize-command", engine: .running)
-    let run = await capture { try await scene.devcontainerUp() }
+  @Test(
+    "initializeCommand runs and passes with the engine healthy: array form, object form, and with --id-label",
+    arguments: [("initialize-command", false), ("initialize-command-object", false), ("id-label", true)])
+  func initializeCommandHealthy(example: String, idLabel: Bool) async throws {
+    let scene = try await Scene(example: example, engine: .running)
+    let run = await capture {
+      try await scene.devcontainerUp(idLabel ? ["--id-label", "devcontainer.local_folder=\(scene.workspace.path)"] : [])
+    }
     let containers = (try? await scene.containers()) ?? [:]
+    let calls = scene.calls
     await scene.remove()
     let up = try run.get()
 
     #expect(up.status == 0, "\(up.standardError)")
     #expect(containers.count == 1)
     #expect(containers.values.allSatisfy { $0 })
-    #expect(scene.calls == ["docker-preflight wait --heal --timeout 120s"])
+    #expect(calls == ["docker-preflight wait --heal --timeout 120s"])
   }
 
   @Test("initializeCommand with the engine stopped: devcontainer-rs fails at its own docker ps, before the hook runs")
@@ -232,12 +248,13 @@ struct DevContainerTests {
     scene.heal.environment["PREFLIGHT_HEAL"] = "1"
     let run = await capture { try await scene.devcontainerUp() }
     let socketAppeared = FileManager.default.fileExists(atPath: scene.daemonHome.directory.file("docker.sock"))
+    let calls = scene.calls
     await scene.remove()
     let up = try run.get()
 
     #expect(up.status == 1)
     #expect(up.standardError.contains("Cannot connect to the Docker daemon at \(scene.host)"))
-    #expect(scene.calls.isEmpty)
+    #expect(calls.isEmpty)
     #expect(!socketAppeared)
   }
 
@@ -247,12 +264,13 @@ struct DevContainerTests {
     let run = await capture {
       try await scene.devcontainerUp(through: [PreflightBinary.path, "exec", "--heal", "--yes", "--timeout", "60s", "--"])
     }
+    let calls = scene.calls
     await scene.remove()
     let up = try run.get()
 
     #expect(up.status == 1)
     #expect(up.standardOutput.isEmpty)
-    #expect(scene.calls == ["started"])
+    #expect(calls == ["started"])
     #expect(up.standardError.contains("docker-preflight: the engine at \(scene.host) is not ready"))
     #expect(up.standardError.contains("the engine VM is damaged"))
     #expect(up.standardError.contains("docker-preflight: not running \(scene.devcontainer) up"))
@@ -263,11 +281,12 @@ struct DevContainerTests {
     var scene = try await Scene(example: "docker-path", engine: .unstartable)
     scene.heal.environment["PREFLIGHT_HEAL"] = "1"
     let run = await capture { try await scene.devcontainerUp(["--docker-path", scene.shim]) }
+    let calls = scene.calls
     await scene.remove()
     let up = try run.get()
 
     #expect(up.status == 1)
-    #expect(scene.calls == ["started"])
+    #expect(calls == ["started"])
     #expect(up.standardError.contains("docker-preflight: the engine at \(scene.host) is not ready"))
     #expect(up.standardError.contains("the engine VM is damaged"))
     // Then docker ran, and failed as it would have.

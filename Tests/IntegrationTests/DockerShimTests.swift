@@ -17,7 +17,8 @@ struct DockerShimTests {
     init(host: String) throws {
       directory = try TemporaryDirectory(prefix: "shim")
       try FileManager.default.createDirectory(atPath: directory.file("shim"), withIntermediateDirectories: true)
-      try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: PreflightBinary.path)
+      try FileManager.default.createSymbolicLink(
+        atPath: directory.file("shim/docker"), withDestinationPath: PreflightBinary.path)
       let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
       environment = [
         "HOME": directory.path, "XDG_CONFIG_HOME": directory.file("config"), "XDG_STATE_HOME": directory.file("state"),
@@ -68,7 +69,7 @@ struct DockerShimTests {
   @Test("a second call within the cache window asks the engine nothing: the socket gone, docker still runs at once")
   func cachedFastPath() async throws {
     try await withDockerDaemon { daemon in
-      var shim = try Shim(host: daemon.host)
+      let shim = try Shim(host: daemon.host)
       defer { shim.directory.remove() }
       let stubs = try StubCommands()
       defer { stubs.remove() }
