@@ -84,7 +84,17 @@ struct WaitCommandTests {
     let command = ([PreflightBinary.path] + arguments).map(StubCommands.shellQuoted).joined(separator: " ")
     return try await CommandRun.run(
       script, ["-qec", command + (stdoutToTerminal ? "" : " > /dev/null"), "/dev/null"],
-      environment: PreflightBinary.cleanEnvironment(environment))
+      environment: terminalEnvironment(environment))
+  }
+
+  /// The test's environment without what decides the terminal's style (swift test may set NO_COLOR, a CI runner
+  /// LC_ALL), then `overrides`: each test says what it runs under.
+  static func terminalEnvironment(_ overrides: [String: String]) -> [String: String] {
+    var environment = PreflightBinary.cleanEnvironment().filter {
+      !["NO_COLOR", "TERM", "LANG", "LC_ALL", "LC_CTYPE"].contains($0.key)
+    }
+    environment.merge(overrides) { $1 }
+    return environment
   }
 
   @Test("on a terminal, progress is one line redrawn in place, then a ✘ summary in red")
@@ -121,7 +131,7 @@ struct WaitCommandTests {
     if environment["LANG"] == "C" {
       let ascii = run.standardOutput.unicodeScalars.allSatisfy { $0.isASCII }
       #expect(ascii)
-      #expect(run.standardOutput.contains("FAILED gave up after"))
+      #expect(run.standardOutput.contains("\u{1B}[31mFAILED\u{1B}[0m gave up after"))
     } else {
       #expect(!run.standardOutput.contains("\u{1B}"))
       #expect(run.standardOutput.contains("✘ gave up after"))

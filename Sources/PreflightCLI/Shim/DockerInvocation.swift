@@ -116,10 +116,16 @@ struct DockerInvocation: Equatable {
     if malformed || asksVersionOrHelp || command.isEmpty { return false }
     if Self.commandsWithoutEngine.contains(where: { command.starts(with: $0) }) { return false }
     if command.last == "--help", command.count <= 4, command.dropLast().allSatisfy({ !$0.hasPrefix("-") }) {
-      return false
+      // `docker run IMAGE --help`: after the image, `--help` is the container command's (docker stops reading its
+      // own flags there), so that run needs the engine.
+      let runner = command.firstIndex { Self.commandsEndingFlagsAtImage.contains($0) }
+      return runner.map { $0 < command.count - 2 } ?? false
     }
     return true
   }
+
+  /// Commands whose flags end at their first argument (an image or a container): what follows is the container's.
+  static let commandsEndingFlagsAtImage: Set<String> = ["run", "create", "exec"]
 
   /// The environment the docker CLI will see, as far as it chooses the engine: `--config` is `DOCKER_CONFIG`,
   /// `--tls`/`--tlsverify` are `DOCKER_TLS`/`DOCKER_TLS_VERIFY`.
