@@ -60,6 +60,8 @@ struct ExecCommand: AsyncParsableCommand {
   var commandLine: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
 
   func validate() throws {
+    // The command is captured as it is written, so exec's own --help arrives as its first word.
+    if ["--help", "-h"].contains(command.first) { throw CleanExit.helpRequest(self) }
     if commandLine.isEmpty { throw ValidationError("Name the command to run after --, e.g. exec -- devcontainer up") }
   }
 
@@ -84,7 +86,8 @@ struct ExecCommand: AsyncParsableCommand {
     guard outcome.ready else {
       display.finish(renderer.summary(outcome))
       FileHandleStream.standardError.write(
-        renderer.explanation(outcome, consentHint: "exec --heal --yes, PREFLIGHT_HEAL=1, or \"heal\": {\"allow\": true}")
+        renderer.explanation(
+          outcome, consentHint: "exec --heal --yes, PREFLIGHT_HEAL=1, or \"heal\": {\"allow\": true}")
           + "docker-preflight: not running \(commandLine.joined(separator: " "))\n")
       if json {
         var output = try JSONValueEncoder().encode(outcome).serialized()

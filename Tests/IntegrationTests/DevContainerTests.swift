@@ -153,7 +153,9 @@ struct DevContainerTests {
   func wrapper() async throws {
     let scene = try await Scene(example: "wrapper", engine: .stopped)
     let run = await capture {
-      try await scene.devcontainerUp(through: [PreflightBinary.path, "exec", "--heal", "--yes", "--timeout", "120s", "--"])
+      try await scene.devcontainerUp(through: [
+        PreflightBinary.path, "exec", "--heal", "--yes", "--timeout", "120s", "--",
+      ])
     }
     let containers = (try? await scene.containers()) ?? [:]
     let calls = scene.calls
@@ -228,7 +230,8 @@ struct DevContainerTests {
   func initializeCommandHealthy(example: String, idLabel: Bool) async throws {
     let scene = try await Scene(example: example, engine: .running)
     let run = await capture {
-      try await scene.devcontainerUp(idLabel ? ["--id-label", "devcontainer.local_folder=\(scene.workspace.path)"] : [])
+      try await scene.devcontainerUp(
+        idLabel ? ["--id-label", "devcontainer.local_folder=\(scene.workspace.path)"] : [])
     }
     let containers = (try? await scene.containers()) ?? [:]
     let calls = scene.calls
@@ -262,7 +265,9 @@ struct DevContainerTests {
   func unstartableThroughWrapper() async throws {
     let scene = try await Scene(example: "wrapper", engine: .unstartable)
     let run = await capture {
-      try await scene.devcontainerUp(through: [PreflightBinary.path, "exec", "--heal", "--yes", "--timeout", "60s", "--"])
+      try await scene.devcontainerUp(through: [
+        PreflightBinary.path, "exec", "--heal", "--yes", "--timeout", "60s", "--",
+      ])
     }
     let calls = scene.calls
     await scene.remove()

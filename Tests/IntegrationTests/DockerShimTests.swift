@@ -42,7 +42,9 @@ struct DockerShimTests {
     }
   }
 
-  @Test("with a healthy engine: stdout, stderr and exit status are docker's, through the link and `docker-preflight docker`")
+  @Test(
+    "with a healthy engine: stdout, stderr and exit status are docker's, through the link and `docker-preflight docker`"
+  )
   func outputUnchanged() async throws {
     try await withDockerDaemon { daemon in
       let shim = try Shim(host: daemon.host)
@@ -104,7 +106,8 @@ struct DockerShimTests {
       try FileManager.default.removeItem(atPath: record)
       let asked = try await shim.run(["ps", "-q"])
       #expect(asked.status == 0)
-      #expect(asked.standardError.contains("docker-preflight: the engine at \(daemon.host) does not answer: socket-missing"))
+      #expect(
+        asked.standardError.contains("docker-preflight: the engine at \(daemon.host) does not answer: socket-missing"))
       #expect(stubs.invocations.count == 2)
       #expect(!FileManager.default.fileExists(atPath: record))
     }

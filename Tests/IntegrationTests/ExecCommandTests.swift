@@ -35,13 +35,17 @@ struct ExecCommandTests {
         mode: 0o755)
       let before = try directory.write(
         "#!/bin/sh\nls /proc/$$/fd > \"$1/before\"\n"
-          + "exec \(StubCommands.shellQuoted(PreflightBinary.path)) exec -- \(StubCommands.shellQuoted(after)) \"$1\"\n",
+          + "exec \(StubCommands.shellQuoted(PreflightBinary.path)) exec -- "
+          + "\(StubCommands.shellQuoted(after)) \"$1\"\n",
         to: "before.sh", mode: 0o755)
       let run = try await CommandRun.run(
         before, [directory.path], environment: PreflightBinary.cleanEnvironment(["DOCKER_HOST": daemon.host]))
       #expect(run.status == 0, "\(run.standardError)")
       func descriptors(_ name: String) throws -> Set<Int> {
-        Set(try String(contentsOfFile: directory.file(name), encoding: .utf8).split(separator: "\n").compactMap { Int($0) })
+        Set(
+          try String(contentsOfFile: directory.file(name), encoding: .utf8).split(separator: "\n").compactMap {
+            Int($0)
+          })
       }
       #expect(try descriptors("before").isSuperset(of: [0, 1, 2]))
       #expect(try descriptors("after") == descriptors("before"))
@@ -108,7 +112,9 @@ struct ExecCommandTests {
 
   @Test(
     "global options work before the subcommand, as docker's do",
-    arguments: [["-H", "HOST", "check", "--json"], ["--host=HOST", "check", "--json"], ["check", "-H", "HOST", "--json"]])
+    arguments: [
+      ["-H", "HOST", "check", "--json"], ["--host=HOST", "check", "--json"], ["check", "-H", "HOST", "--json"],
+    ])
   func globalOptionsFirst(arguments: [String]) async throws {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }

@@ -154,7 +154,8 @@ struct WaitCommandTests {
       #expect(run.standardOutput.hasSuffix(" · \(daemon.host)\r\n"))
 
       // Both streams on the terminal: the headline on stdout is the summary, said once.
-      let both = try await Self.onTerminal(["wait", "--timeout", "30s"], environment: environment, stdoutToTerminal: true)
+      let both = try await Self.onTerminal(
+        ["wait", "--timeout", "30s"], environment: environment, stdoutToTerminal: true)
       #expect(both.status == 0)
       #expect(both.standardOutput.contains("ready after "))
       #expect(!both.standardOutput.contains("engine ready after "))

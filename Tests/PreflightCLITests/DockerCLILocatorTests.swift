@@ -1,7 +1,8 @@
 import Foundation
-@testable import PreflightCLI
 import TestSupport
 import Testing
+
+@testable import PreflightCLI
 
 @Suite("Finding the real docker CLI behind the shim")
 struct DockerCLILocatorTests {
@@ -37,9 +38,12 @@ struct DockerCLILocatorTests {
     let layout = try Layout()
     defer { layout.directory.remove() }
     #expect(layout.locate(path: ["links", "hard", "plain", "real"]) == .success(layout.real))
-    #expect(layout.locate(path: ["links", "hard"]) == .failure(.notFound(searched: [
-      layout.directory.file("links"), layout.directory.file("hard"),
-    ])))
+    #expect(
+      layout.locate(path: ["links", "hard"])
+        == .failure(
+          .notFound(searched: [
+            layout.directory.file("links"), layout.directory.file("hard"),
+          ])))
   }
 
   @Test("dockerPath wins, unless it is this program or not a program")

@@ -1,5 +1,6 @@
-@testable import PreflightCLI
 import Testing
+
+@testable import PreflightCLI
 
 @Suite("The docker shim reads docker's command line as docker does")
 struct DockerInvocationTests {
@@ -103,10 +104,15 @@ struct TerminalStyleTests {
     "a terminal gets a live line; escapes unless NO_COLOR or TERM=dumb; Unicode only with a UTF-8 locale",
     arguments: [
       (true, ["TERM": "xterm", "LANG": "en_US.UTF-8"], TerminalStyle(liveLine: true, escapes: true, unicode: true)),
-      (true, ["TERM": "xterm", "LANG": "C.utf8", "NO_COLOR": ""], .init(liveLine: true, escapes: false, unicode: true)),
+      (
+        true, ["TERM": "xterm", "LANG": "C.utf8", "NO_COLOR": ""], .init(liveLine: true, escapes: false, unicode: true)
+      ),
       (true, ["TERM": "dumb", "LANG": "C.UTF-8"], .init(liveLine: false, escapes: false, unicode: true)),
       (true, ["TERM": "xterm"], .init(liveLine: true, escapes: true, unicode: false)),
-      (true, ["TERM": "xterm", "LC_ALL": "C", "LANG": "en_US.UTF-8"], .init(liveLine: true, escapes: true, unicode: false)),
+      (
+        true, ["TERM": "xterm", "LC_ALL": "C", "LANG": "en_US.UTF-8"],
+        .init(liveLine: true, escapes: true, unicode: false)
+      ),
       (true, ["LC_CTYPE": "de_DE.UTF-8", "LANG": "C"], .init(liveLine: true, escapes: true, unicode: true)),
       (false, ["TERM": "xterm", "LANG": "C.UTF-8"], .init(liveLine: false, escapes: false, unicode: true)),
     ] as [(Bool, [String: String], TerminalStyle)])
