@@ -32,18 +32,7 @@ struct ExecCommand: AsyncParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Option(help: "How long to wait, e.g. 90s, 500ms, 2m (default: the configuration's timeout, 90s).")
-  var timeout: TimeoutValue?
-
-  @Flag(
-    help: """
-      Heal once if the engine is down, as `heal` does. Needs consent: --yes, PREFLIGHT_HEAL=1, or \
-      "heal": {"allow": true} in the configuration; exec never asks.
-      """)
-  var heal = false
-
-  @Flag(name: [.customShort("y"), .long], help: "Consent to heal without asking.")
-  var yes = false
+  @OptionGroup var waiting: WaitingOptions
 
   @Flag(name: [.customShort("q"), .long], help: "No progress on stderr; only a failure is explained.")
   var quiet = false
@@ -71,13 +60,13 @@ struct ExecCommand: AsyncParsableCommand {
     global.bootstrapLogging()
     let configuration = try global.loadConfiguration()
     let endpoint = try global.resolveEndpoint()
-    let timeout = timeout?.duration ?? configuration.timeout
+    let timeout = waiting.timeout?.duration ?? configuration.timeout
     let display = makeStatusDisplay(subject: endpoint.host, quiet: quiet, environment: global.environment)
     let renderer = ReadinessRenderer(timeout: timeout)
     let waited = WaitObserver(display)
     let ending = await ReadinessRun(
-      endpoint: endpoint, configuration: configuration, environment: global.environment, timeout: timeout, heal: heal,
-      consent: yes, display: waited
+      endpoint: endpoint, configuration: configuration, environment: global.environment, timeout: timeout,
+      heal: waiting.heal, consent: waiting.yes, display: waited
     ).run()
     guard case .finished(let outcome) = ending else {
       display.finish(nil)

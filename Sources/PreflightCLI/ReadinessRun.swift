@@ -1,5 +1,22 @@
+import ArgumentParser
 import EngineKit
 import Preflight
+
+/// The options of a wait, shared by `wait` and `exec`.
+struct WaitingOptions: ParsableArguments {
+  @Option(help: "How long to wait, e.g. 90s, 500ms, 2m (default: the configuration's timeout, 90s).")
+  var timeout: TimeoutValue?
+
+  @Flag(
+    help: """
+      Heal once if the engine is down, as `heal` does. Needs consent: --yes, PREFLIGHT_HEAL=1, or \
+      "heal": {"allow": true} in the configuration; nobody is asked.
+      """)
+  var heal = false
+
+  @Flag(name: [.customShort("y"), .long], help: "Consent to heal without asking.")
+  var yes = false
+}
 
 /// The wait behind `wait`, `exec` and the docker shim: the ``ReadinessWaiter`` at an endpoint, healing once when
 /// asked to (with the consent given — nobody is asked), its progress on a ``StatusDisplay``, Ctrl-C ending it.

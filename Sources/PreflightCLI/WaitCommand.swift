@@ -34,18 +34,7 @@ struct WaitCommand: AsyncParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Option(help: "How long to wait, e.g. 90s, 500ms, 2m (default: the configuration's timeout, 90s).")
-  var timeout: TimeoutValue?
-
-  @Flag(
-    help: """
-      Heal once if the engine is down, as `heal` does. Needs consent: --yes, PREFLIGHT_HEAL=1, or \
-      "heal": {"allow": true} in the configuration; wait never asks.
-      """)
-  var heal = false
-
-  @Flag(name: [.customShort("y"), .long], help: "Consent to heal without asking.")
-  var yes = false
+  @OptionGroup var waiting: WaitingOptions
 
   @Flag(help: "Print {ready, elapsedMs, report, heal?} as JSON on stdout.")
   var json = false
@@ -57,11 +46,11 @@ struct WaitCommand: AsyncParsableCommand {
     global.bootstrapLogging()
     let configuration = try global.loadConfiguration()
     let endpoint = try global.resolveEndpoint()
-    let timeout = timeout?.duration ?? configuration.timeout
+    let timeout = waiting.timeout?.duration ?? configuration.timeout
     let display = makeStatusDisplay(subject: endpoint.host, quiet: quiet, environment: global.environment)
     let ending = await ReadinessRun(
-      endpoint: endpoint, configuration: configuration, environment: global.environment, timeout: timeout, heal: heal,
-      consent: yes, display: display
+      endpoint: endpoint, configuration: configuration, environment: global.environment, timeout: timeout,
+      heal: waiting.heal, consent: waiting.yes, display: display
     ).run()
     let renderer = ReadinessRenderer(timeout: timeout)
     guard case .finished(let outcome) = ending else {
