@@ -225,8 +225,11 @@ struct DevContainerTests {
   }
 
   @Test(
-    "initializeCommand runs and passes with the engine healthy: array form, object form, and with --id-label",
-    arguments: [("initialize-command", false), ("initialize-command-object", false), ("id-label", true)])
+    "initializeCommand runs and passes with the engine healthy: array, string and object forms, and with --id-label",
+    arguments: [
+      ("initialize-command", false), ("initialize-command-string", false), ("initialize-command-object", false),
+      ("id-label", true),
+    ])
   func initializeCommandHealthy(example: String, idLabel: Bool) async throws {
     let scene = try await Scene(example: example, engine: .running)
     let run = await capture {
