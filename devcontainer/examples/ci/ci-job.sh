@@ -9,4 +9,4 @@ export PREFLIGHT_HEAL=1
 # Readiness, with the report in the log (and as JSON for the job's artifacts).
 docker-preflight wait --heal --timeout 3m --json > docker-preflight-report.json
 docker-preflight exec --timeout 30s -- devcontainer up --workspace-folder "$workspace"
-exec devcontainer exec --workspace-folder "$workspace" sh -c 'make test'
+exec devcontainer exec --workspace-folder "$workspace" make test
