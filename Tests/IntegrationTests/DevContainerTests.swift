@@ -247,6 +247,37 @@ struct DevContainerTests {
     #expect(calls == ["docker-preflight wait --heal --timeout 120s"])
   }
 
+  @Test("CI bootstrap: engine stopped, the example job script starts it, brings the container up and runs in it")
+  func ciJob() async throws {
+    var scene = try await Scene(example: "ci", engine: .stopped)
+    let report = scene.heal.directory.file("report.json")
+    scene.heal.environment["PREFLIGHT_REPORT"] = report
+    let script = "\(Scene.repositoryRoot)/devcontainer/examples/ci/ci-job.sh"
+    let run = await capture {
+      try await CommandRun.run(
+        script, [scene.workspace.path, "sh", "-c", "echo inside: $(cat /proc/1/comm)"],
+        environment: PreflightBinary.cleanEnvironment(scene.environment), timeout: .seconds(240))
+    }
+    let containers = (try? await scene.containers()) ?? [:]
+    let calls = scene.calls
+    let written = try? JSONValue.parse(String(contentsOfFile: report, encoding: .utf8))
+    await scene.remove()
+    let job = try run.get()
+
+    #expect(job.status == 0, "\(job.standardError)")
+    #expect(job.standardOutput.hasSuffix("inside: sh\n"))
+    #expect(containers.count == 1)
+    #expect(calls.first == "docker-preflight wait --heal --timeout 3m --json")
+    #expect(calls.filter { $0 == "started" }.count == 1)
+    #expect(written?["ready"] == true)
+    #expect(written?["heal"] != nil)
+    // Not a terminal: the wait's progress is timestamped lines in the job's log.
+    #expect(!job.standardError.contains("\u{1B}"))
+    let waitLines = job.standardError.split(separator: "\n").filter { $0.contains(scene.host + ": ") }
+    #expect(waitLines.contains { $0.contains("socket missing (") })
+    #expect(waitLines.allSatisfy { $0.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z .*/) != nil })
+  }
+
   @Test("initializeCommand with the engine stopped: devcontainer-rs fails at its own docker ps, before the hook runs")
   func initializeCommandStopped() async throws {
     var scene = try await Scene(example: "initialize-command", engine: .stopped)
