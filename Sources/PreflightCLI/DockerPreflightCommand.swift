@@ -93,4 +93,6 @@ struct FileHandleStream: TextOutputStream {
 func terminate(_ status: Int32) -> Never { exit(status) }
 
 /// The C library's `write`, which `TextOutputStream.write(_:)` hides inside stream types.
-func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(descriptor, bytes, count) }
+func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+  write(descriptor, bytes, count)
+}

@@ -17,7 +17,8 @@ struct GlobalOptions: ParsableArguments {
   @Option(help: "Docker context to use, as docker --context.")
   var context: String?
 
-  @Option(name: .customLong("config"), help: "Docker client configuration directory (default: $DOCKER_CONFIG or ~/.docker).")
+  @Option(
+    name: .customLong("config"), help: "Docker client configuration directory (default: $DOCKER_CONFIG or ~/.docker).")
   var configDirectory: String?
 
   @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
@@ -39,7 +40,9 @@ struct GlobalOptions: ParsableArguments {
   func loadConfiguration() throws -> PreflightConfiguration {
     do {
       let configuration = try ConfigurationLoader(environment: environment).load()
-      for warning in configuration.warnings { FileHandleStream.standardError.write("docker-preflight: warning: \(warning)\n") }
+      for warning in configuration.warnings {
+        FileHandleStream.standardError.write("docker-preflight: warning: \(warning)\n")
+      }
       return configuration
     } catch {
       FileHandleStream.standardError.write("docker-preflight: \(error)\n")

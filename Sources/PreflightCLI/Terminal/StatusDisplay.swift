@@ -84,7 +84,8 @@ final class StatusLine: StatusDisplay, @unchecked Sendable {
       state.finished = true
       var output = state.drawn > 0 ? clearing(&state) : ""
       if let summary {
-        output += "\(style.mark(succeeded: summary.succeeded)) \(style.text(summary.text)) \(style.separator) \(subject)\n"
+        output +=
+          "\(style.mark(succeeded: summary.succeeded)) \(style.text(summary.text)) \(style.separator) \(subject)\n"
       }
       FileHandleStream.standardError.write(output)
     }
@@ -96,7 +97,8 @@ final class StatusLine: StatusDisplay, @unchecked Sendable {
       guard !state.finished else { return }
       if advancing { state.frame = (state.frame + 1) % frames.count }
       let separator = style.separator
-      let line = "\(frames[state.frame]) \(state.status) \(separator) \(DurationText.format(elapsed)) \(separator) \(subject)"
+      let line =
+        "\(frames[state.frame]) \(state.status) \(separator) \(DurationText.format(elapsed)) \(separator) \(subject)"
       let shown = String(line.prefix(max(10, terminalColumns() - 1)))
       let output = clearing(&state) + shown
       state.drawn = shown.count
