@@ -27,6 +27,8 @@ APT_PACKAGES := \
   python3 \
   python3-pip \
   neovim \
+  gcc \
+  libc6-dev \
 
 # What `make fuzz` needs on top: autotools to build jansson from Debian's source package, dpkg-dev to unpack it.
 FUZZ_APT_PACKAGES := \
@@ -37,7 +39,8 @@ FUZZ_APT_PACKAGES := \
 
 FUZZ_SECONDS ?= 60
 
-# Python packages the protocol, client and Dev Containers tests use (devcontainer-rs: the `devcontainer` CLI).
+# Python packages the protocol, client and Dev Containers tests and the benchmark use (devcontainer-rs: the
+# `devcontainer` CLI).
 PIP_PACKAGES := \
   jsonschema \
   pygls \
@@ -71,7 +74,7 @@ build: deps
 
 release: deps
 	# Only the product: TestSupport imports Testing, which a release build of every target cannot find.
-	$(SWIFT) build $(RELEASE_FLAGS) --product $(BINARY_NAME)
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 run: release
 ifeq ($(HEAL),1)
@@ -79,6 +82,10 @@ ifeq ($(HEAL),1)
 else
 	$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/$(BINARY_NAME) check
 endif
+
+## BENCH_ARGS passes options to bench/run.py, e.g. BENCH_ARGS='--only check,serve --pairs 40'.
+bench: release
+	python3 bench/run.py --binary $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/$(BINARY_NAME) $(BENCH_ARGS)
 
 # Every message the server sends in the tests is captured here and validated against protocol/schema afterwards.
 CAPTURE_DIR := .build/protocol-capture

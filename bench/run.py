@@ -1,0 +1,720 @@
+#!/usr/bin/env python3
+"""docker-preflight against its peers: `make bench`.
+
+Starts a private dockerd (root; its own socket, data root and exec root in a temporary directory, the flags of
+TestSupport's `DockerDaemon.arguments(in:)`), then measures each pair interleaved (A B, B A, A B, ...) so that both
+sides see the same machine load, and prints one table: median, min and max of each side, and the ratio of the
+medians. The same goes to bench/results/latest.json.
+
+Rows (see README.md, Performance):
+  check         `docker-preflight check --json` vs `curl /_ping`, `curl /version` and `docker version`
+  memory        peak RSS of `check --json` vs `docker version`
+  readiness     `wait` returning after the daemon's first `_ping` answer vs 200 ms and 1 s poll loops
+  serve         `serve` throughput (NDJSON and LSP framing) vs jansson's parse + dump of the same messages in C
+  serve-rss     `serve`'s resident memory once `initialize` is answered
+  devcontainer  `devcontainer up` with an `initializeCommand` hook vs without
+  shim          the docker-path shim's added time per `docker` call (when the binary has the shim)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results" / "latest.json"
+ROWS = ["check", "memory", "readiness", "serve", "serve-rss", "devcontainer", "shim"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Running things
+
+
+@dataclass
+class Sample:
+    wall_ms: float
+    # user + system time of the child: steadier than wall time on a loaded machine.
+    cpu_ms: float
+    max_rss_kib: int
+    status: int
+
+
+class BenchError(Exception):
+    pass
+
+
+def run_timed(argv: list[str], env: dict[str, str], stdin: str = "/dev/null", expect: int | None = 0) -> Sample:
+    """Runs argv to its end: wall time from spawn to reaped exit, and the child's peak RSS (getrusage)."""
+    error_log = tempfile.NamedTemporaryFile(prefix="bench-stderr-", delete=False)
+    error_log.close()
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, stdin, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, error_log.name, os.O_WRONLY | os.O_TRUNC, 0),
+    ]
+    try:
+        started = time.perf_counter_ns()
+        pid = os.posix_spawn(argv[0], argv, env, file_actions=actions)
+        _, status, usage = os.wait4(pid, 0)
+        ended = time.perf_counter_ns()
+        code = os.waitstatus_to_exitcode(status)
+        if expect is not None and code != expect:
+            raise BenchError(f"{' '.join(argv)} exited with {code}: {Path(error_log.name).read_text()[-2000:]}")
+        cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
+        return Sample((ended - started) / 1e6, cpu_ms, usage.ru_maxrss, code)
+    finally:
+        os.unlink(error_log.name)
+
+
+def which(name: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise BenchError(f"{name} is not on PATH (make deps installs it)")
+    return found
+
+
+def command_output(argv: list[str], env: dict[str, str] | None = None) -> str:
+    try:
+        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as error:
+        return f"({error})"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The private daemon
+
+
+def ping(socket_path: str, timeout: float = 1.0) -> bool:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(timeout)
+            connection.connect(socket_path)
+            connection.sendall(b"GET /_ping HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            return connection.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
+class PrivateDaemon:
+    """A dockerd of our own, as TestSupport's DockerDaemon runs it: never /var/run/docker.sock."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.socket = str(directory / "docker.sock")
+        self.host = f"unix://{self.socket}"
+        self.log = directory / "dockerd.log"
+        self.process: subprocess.Popen | None = None
+
+    def arguments(self) -> list[str]:
+        d = self.directory
+        return [
+            which("dockerd"),
+            "--host", self.host,
+            "--data-root", str(d / "data"),
+            "--exec-root", str(d / "exec"),
+            "--pidfile", str(d / "docker.pid"),
+            "--bridge", "none", "--iptables=false", "--ip6tables=false", "--ip-masq=false",
+            "--storage-driver", "vfs",
+        ]  # fmt: skip
+
+    def spawn(self) -> float:
+        """Starts dockerd without waiting; returns the CLOCK_MONOTONIC moment (ns) of the spawn."""
+        log = open(self.log, "ab")
+        spawned = time.monotonic_ns()
+        self.process = subprocess.Popen(
+            self.arguments(), stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+        )
+        log.close()
+        return spawned
+
+    def start(self, timeout: float = 60) -> None:
+        self.spawn()
+        deadline = time.monotonic() + timeout
+        delay = 0.005
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(f"dockerd exited with {self.process.returncode}: {self.log_tail()}")
+            if ping(self.socket):
+                return
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+        raise BenchError(f"dockerd did not answer within {timeout} s: {self.log_tail()}")
+
+    def stop(self) -> None:
+        """SIGTERM by pid; SIGKILL if it lingers past 30 s."""
+        if not self.process or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        # The socket goes with the daemon; a stale one would make the next round's waiter see `refused` first.
+        Path(self.socket).unlink(missing_ok=True)
+
+    def log_tail(self) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-15:])
+        except OSError:
+            return "(no log)"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Statistics and results
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * fraction // 1))
+    return ordered[int(rank) - 1]
+
+
+def summary(values: list[float]) -> dict:
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "p95": percentile(values, 0.95),
+        "n": len(values),
+        "values": [round(v, 3) for v in values],
+    }
+
+
+@dataclass
+class Row:
+    measure: str
+    a: str
+    b: str | None
+    unit: str
+    a_values: list[float]
+    b_values: list[float] | None = None
+    # How the row is judged: "ratio<=X" (A/B of medians), "ratio>=X", "median<=X", "p95<=X", "added<=X" (A-B).
+    targets: list[str] = field(default_factory=list)
+    note: str = ""
+    # CPU time (user + system) of each side's runs, for one-shot rows.
+    a_cpu: list[float] | None = None
+    b_cpu: list[float] | None = None
+
+    def ratio(self) -> float | None:
+        if not self.b_values:
+            return None
+        b = statistics.median(self.b_values)
+        return statistics.median(self.a_values) / b if b else None
+
+    def verdicts(self) -> list[tuple[str, bool]]:
+        a = summary(self.a_values)
+        results = []
+        for target in self.targets:
+            kind, _, bound = target.partition("<=") if "<=" in target else target.partition(">=")
+            bound_value = float(bound)
+            if kind == "ratio":
+                value = self.ratio()
+            elif kind == "median":
+                value = a["median"]
+            elif kind == "p95":
+                value = a["p95"]
+            elif kind == "added":
+                value = a["median"] - statistics.median(self.b_values)
+            else:
+                raise ValueError(target)
+            met = value <= bound_value if "<=" in target else value >= bound_value
+            results.append((target, met))
+        return results
+
+    def as_json(self) -> dict:
+        return {
+            "measure": self.measure,
+            "a": self.a,
+            "b": self.b,
+            "unit": self.unit,
+            "aStats": summary(self.a_values),
+            "bStats": summary(self.b_values) if self.b_values else None,
+            "ratio": self.ratio(),
+            "targets": [{"target": t, "met": met} for t, met in self.verdicts()],
+            "note": self.note,
+            "aCpuMs": summary(self.a_cpu) if self.a_cpu else None,
+            "bCpuMs": summary(self.b_cpu) if self.b_cpu else None,
+        }
+
+
+def format_number(value: float) -> str:
+    if value >= 1000:
+        return f"{value:,.0f}"
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def format_stats(values: list[float] | None, unit: str) -> str:
+    if not values:
+        return "—"
+    s = summary(values)
+    return f"{format_number(s['median'])} ({format_number(s['min'])}–{format_number(s['max'])}) {unit}"
+
+
+def render_table(rows: list[Row]) -> str:
+    lines = [
+        "| measure | A | B (peer) | A median (min–max) | B median (min–max) | A/B | target | met |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        ratio = row.ratio()
+        verdicts = row.verdicts()
+        lines.append(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |".format(
+                row.measure,
+                row.a,
+                row.b or "—",
+                format_stats(row.a_values, row.unit),
+                format_stats(row.b_values, row.unit),
+                f"{ratio:.2f}×" if ratio is not None else "—",
+                ", ".join(t for t, _ in verdicts) or "—",
+                ", ".join("yes" if met else "**no**" for _, met in verdicts) or "—",
+            )
+        )
+    notes = [f"- {row.measure}: {row.note}" for row in rows if row.note]
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "kernel": platform.release(),
+        "loadAverage": list(os.getloadavg()),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The rows
+
+
+class Bench:
+    def __init__(self, options: argparse.Namespace, workdir: Path, daemon: PrivateDaemon):
+        self.options = options
+        self.workdir = workdir
+        self.daemon = daemon
+        self.binary = str(Path(options.binary).resolve())
+        self.docker = options.docker
+        self.curl = which("curl")
+        home = workdir / "home"
+        home.mkdir(exist_ok=True)
+        # Both sides see the same clean environment: the endpoint from DOCKER_HOST, no user configuration.
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_STATE_HOME": str(home / ".local/state"),
+            "DOCKER_HOST": daemon.host,
+            "LANG": "C.UTF-8",
+        }
+        self.rows: list[Row] = []
+        self.random = random.Random(8)
+        self.tools = self.compile_tools()
+
+    def compile_tools(self) -> dict[str, str]:
+        tools = {}
+        gcc = which("gcc")
+        for name, libraries in [("readiness_timer", []), ("jansson_floor", ["-ljansson"])]:
+            output = str(self.workdir / name)
+            subprocess.run(
+                [gcc, "-O2", "-Wall", "-o", output, str(BENCH / "c" / f"{name}.c"), *libraries], check=True
+            )
+            tools[name] = output
+        return tools
+
+    def log(self, message: str) -> None:
+        print(f"bench: {message}", file=sys.stderr, flush=True)
+
+    def interleaved(
+        self, a: list[str], b: list[str], pairs: int, a_stdin: str = "/dev/null", b_stdin: str = "/dev/null",
+        env: dict[str, str] | None = None,
+    ) -> tuple[list[Sample], list[Sample]]:
+        """A B, B A, A B, ...: each pair's two runs see the same moment of the machine, and neither side is always
+        first. Two warm-up runs of each are not counted."""
+        env = env or self.env
+        for _ in range(2):
+            run_timed(a, env, a_stdin)
+            run_timed(b, env, b_stdin)
+        a_samples, b_samples = [], []
+        for index in range(pairs):
+            if index % 2 == 0:
+                a_samples.append(run_timed(a, env, a_stdin))
+                b_samples.append(run_timed(b, env, b_stdin))
+            else:
+                b_samples.append(run_timed(b, env, b_stdin))
+                a_samples.append(run_timed(a, env, a_stdin))
+        return a_samples, b_samples
+
+    # -- check and memory
+
+    def check_rows(self, want_memory: bool) -> None:
+        pairs = self.options.pairs
+        check = [self.binary, "check", "--json"]
+        peers = [
+            ("`curl --unix-socket S http://localhost/_ping`",
+             [self.curl, "-sf", "--unix-socket", self.daemon.socket, "http://localhost/_ping"], "ratio<=1.0",
+             "curl asks only `_ping`; check also asks `/version` (and `/info` beside it), which dockerd 20.10 answers "
+             "by running `runc --version` and `docker-init --version`"),
+            ("`curl … http://localhost/version`",
+             [self.curl, "-sf", "--unix-socket", self.daemon.socket, "http://localhost/version"], None,
+             "the same engine work as check's readiness (`/version`), without a report"),
+            (f"`docker version` ({self.docker_label()})", [self.docker, "version"], "ratio<=0.4", ""),
+        ]  # fmt: skip
+        for label, peer, target, note in peers:
+            self.log(f"check --json vs {label}: {pairs} pairs")
+            a, b = self.interleaved(check, peer, pairs)
+            self.rows.append(
+                Row("one-shot check", "`docker-preflight check --json`", label, "ms",
+                    [s.wall_ms for s in a], [s.wall_ms for s in b], [target] if target else [], note,
+                    [s.cpu_ms for s in a], [s.cpu_ms for s in b])
+            )  # fmt: skip
+            if want_memory and peer[0] == self.docker:
+                self.rows.append(
+                    Row("peak memory of one-shot check", "`docker-preflight check --json`", label, "MiB",
+                        [s.max_rss_kib / 1024 for s in a], [s.max_rss_kib / 1024 for s in b], ["ratio<=0.6"],
+                        "max RSS from getrusage of the reaped child")
+                )  # fmt: skip
+
+    def docker_label(self) -> str:
+        version = command_output([self.docker, "--version"])
+        return f"{self.docker}, {version.removeprefix('Docker version ')}"
+
+    # -- readiness
+
+    def readiness_rows(self) -> None:
+        rounds = self.options.rounds
+        waiters = [
+            ("`docker-preflight wait`", [self.binary, "wait", "--timeout", "60s"]),
+            ("200 ms poll loop", ["/bin/sh", str(BENCH / "poll_loop.sh"), "0.2", self.daemon.socket]),
+            ("1 s poll loop", ["/bin/sh", str(BENCH / "poll_loop.sh"), "1", self.daemon.socket]),
+        ]
+        latencies: dict[str, list[float]] = {label: [] for label, _ in waiters}
+        startups: list[float] = []
+        self.daemon.stop()
+        for round_index in range(rounds):
+            # Each round restarts the daemon once per waiter; the waiters take turns at going first.
+            order = waiters[round_index % 3 :] + waiters[: round_index % 3]
+            for label, command in order:
+                latency, startup = self.readiness_round(command)
+                latencies[label].append(latency)
+                startups.append(startup)
+            self.log(
+                f"readiness round {round_index + 1}/{rounds}: "
+                + ", ".join(f"{label} {values[-1]:.1f} ms" for label, values in latencies.items())
+            )
+        self.daemon.start()
+        ours = latencies[waiters[0][0]]
+        note = (
+            "from the daemon's first `_ping` answer (an independent 1 ms poller) to the waiter's exit; "
+            f"{rounds} daemon starts per waiter; dockerd took {statistics.median(startups):.0f} ms "
+            "(median) from spawn to its first answer"
+        )
+        for label, _ in waiters[1:]:
+            self.rows.append(
+                Row("readiness detection latency", waiters[0][0], label, "ms", ours, latencies[label],
+                    ["median<=10", "p95<=50"], note)
+            )  # fmt: skip
+            note = ""
+
+    def readiness_round(self, waiter: list[str]) -> tuple[float, float]:
+        """One daemon start: the waiter (run by the timer) is already waiting when dockerd is spawned."""
+        timer = subprocess.Popen(
+            [self.tools["readiness_timer"], self.daemon.socket, "--", *waiter],
+            env=self.env, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        # The waiter is up and watching before the daemon starts; a random head start puts the poll loops' ticks at
+        # every phase of the daemon's start, as in life (a fixed one would favour or punish them the same each round).
+        time.sleep(self.random.uniform(0.2, 1.2))
+        spawned = self.daemon.spawn()
+        try:
+            output, _ = timer.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            timer.kill()
+            raise BenchError(f"{' '.join(waiter)} did not end within 90 s")
+        finally:
+            self.daemon.stop()
+        result = json.loads(output)
+        if result["status"] != 0 or result["answeredNs"] < 0:
+            raise BenchError(f"{' '.join(waiter)}: {result}; dockerd log: {self.daemon.log_tail()}")
+        return (result["exitedNs"] - result["answeredNs"]) / 1e6, (result["answeredNs"] - spawned) / 1e6
+
+    # -- serve
+
+    def serve_messages(self, count: int) -> list[bytes]:
+        """`initialize`, then `count` requests cycling through an initialize-sized request (a second `initialize`:
+        -32600), a request answered by a task (`unwatch`: `{}`), an unknown method (-32601) and invalid params
+        (-32602); `shutdown` last. Every one is answered."""
+        initialize_params = {
+            "processId": 4242,
+            "clientInfo": {"name": "bench", "version": "1.0.0"},
+            "rootUri": "file:///workspaces/project",
+            "capabilities": {
+                "window": {"workDoneProgress": True, "showMessage": {"messageActionItem": {"additionalPropertiesSupport": True}}},
+                "general": {"positionEncodings": ["utf-16"]},
+            },
+            "initializationOptions": {"cancelOnEndOfInput": False},
+            "trace": "off",
+        }  # fmt: skip
+        cycle = [
+            {"method": "initialize", "params": initialize_params},
+            {"method": "unwatch"},
+            {"method": "no/such/method", "params": {"uri": "file:///workspaces/project/.devcontainer"}},
+            {"method": "diagnose", "params": {"deep": "yes", "host": 42}},
+        ]
+        messages = [{"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": initialize_params}]
+        for index in range(count):
+            messages.append({"jsonrpc": "2.0", "id": index + 1, **cycle[index % len(cycle)]})
+        messages.append({"jsonrpc": "2.0", "id": count + 1, "method": "shutdown"})
+        return [json.dumps(m, separators=(",", ":")).encode() for m in messages]
+
+    def serve_rows(self) -> None:
+        count = self.options.messages
+        messages = self.serve_messages(count)
+        framings = {
+            "NDJSON": b"".join(m + b"\n" for m in messages),
+            "LSP": b"".join(b"Content-Length: %d\r\n\r\n" % len(m) + m for m in messages),
+        }
+        for framing, data in framings.items():
+            path = self.workdir / f"messages-{framing}"
+            path.write_bytes(data)
+            self.validate_serve(path, framing, len(messages))
+            serve = [self.binary, "serve"]
+            floor = [self.tools["jansson_floor"]]
+            pairs = self.options.serve_pairs
+            self.log(f"serve ({framing}) vs the jansson floor: {pairs} pairs of {len(messages)} messages")
+            a, b = self.interleaved(serve, floor, pairs, str(path), str(path))
+            rate = lambda s: len(messages) / (s.wall_ms / 1000)  # noqa: E731
+            self.rows.append(
+                Row(f"`serve` throughput, {framing}", f"`docker-preflight serve` ({len(messages)} messages)",
+                    "jansson parse + dump in C", "msg/s", [rate(s) for s in a], [rate(s) for s in b],
+                    ["ratio>=0.5"],
+                    "whole process lifetimes, start-up included; requests: a second `initialize` (-32600), "
+                    "`unwatch` ({}), an unknown method (-32601), invalid params (-32602)" if framing == "NDJSON" else "")
+            )  # fmt: skip
+
+    def validate_serve(self, path: Path, framing: str, expected: int) -> None:
+        with open(path, "rb") as stdin:
+            answered = subprocess.run(
+                [self.binary, "serve"], stdin=stdin, capture_output=True, env=self.env, timeout=120
+            )
+        if answered.returncode != 0:
+            raise BenchError(f"serve exited with {answered.returncode}: {answered.stderr.decode()[-2000:]}")
+        count = answered.stdout.count(b"Content-Length:") if framing == "LSP" else answered.stdout.count(b"\n")
+        if count != expected:
+            raise BenchError(f"serve answered {count} of {expected} {framing} requests")
+
+    def serve_rss_row(self) -> None:
+        values = []
+        for _ in range(self.options.rss_samples):
+            process = subprocess.Popen(
+                [self.binary, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=self.env
+            )
+            process.stdin.write(b'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}\n')
+            process.stdin.flush()
+            process.stdout.readline()
+            process.stdin.write(b'{"jsonrpc":"2.0","method":"initialized"}\n')
+            process.stdin.flush()
+            time.sleep(0.5)
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            rss_kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            values.append(rss_kib / 1024)
+            process.stdin.close()
+            process.wait(timeout=30)
+        self.rows.append(
+            Row("`serve` idle RSS", "after `initialize` (VmRSS)", None, "MiB", values, None, ["median<=15"],
+                f"{len(values)} sessions, read from /proc/PID/status 0.5 s after `initialized`")
+        )  # fmt: skip
+
+    # -- Dev Containers
+
+    def devcontainer_rows(self) -> None:
+        devcontainer = shutil.which("devcontainer")
+        if not devcontainer:
+            self.log("devcontainer (PyPI devcontainer-rs) is not installed: Dev Container row skipped")
+            return
+        image = "preflight-bench-probe:latest"
+        self.import_probe_image(image)
+        hook = [self.binary, "wait", "--timeout", "60s"]
+        workspaces = {}
+        for name, extra in [("with-hook", {"initializeCommand": hook}), ("without-hook", {})]:
+            workspace = self.workdir / "workspaces" / name
+            (workspace / ".devcontainer").mkdir(parents=True, exist_ok=True)
+            config = {"name": f"bench {name}", "image": image, "overrideCommand": True, "userEnvProbe": "none",
+                      "updateRemoteUserUID": False, **extra}  # fmt: skip
+            (workspace / ".devcontainer" / "devcontainer.json").write_text(json.dumps(config, indent=2))
+            workspaces[name] = [devcontainer, "up", "--workspace-folder", str(workspace), "--docker-path",
+                                self.docker, "--log-level", "info", "--skip-post-create"]  # fmt: skip
+        # The first `up` creates each container; the measured ones find it running, as a reopened editor does.
+        for command in workspaces.values():
+            run_timed(command, self.env)
+        pairs = self.options.devcontainer_pairs
+        self.log(f"devcontainer up with the initializeCommand hook vs without: {pairs} pairs")
+        a, b = self.interleaved(workspaces["with-hook"], workspaces["without-hook"], pairs)
+        self.rows.append(
+            Row("Dev Container overhead", "`devcontainer up`, `initializeCommand: docker-preflight wait`",
+                "`devcontainer up` without the hook", "ms", [s.wall_ms for s in a], [s.wall_ms for s in b],
+                ["added<=50"], f"devcontainer-rs {command_output([devcontainer, '--version'])}, engine healthy, "
+                "container already running")
+        )  # fmt: skip
+
+    def import_probe_image(self, name: str) -> None:
+        """An image made of busybox-static (`docker import`: nothing is pulled)."""
+        busybox = next((p for p in ["/bin/busybox", "/usr/bin/busybox"] if os.access(p, os.X_OK)), None)
+        if not busybox:
+            raise BenchError("no /bin/busybox: install busybox-static")
+        root = self.workdir / "probe-root"
+        (root / "bin").mkdir(parents=True, exist_ok=True)
+        shutil.copy(busybox, root / "bin" / "busybox")
+        for tool in ["sh", "true", "sleep", "id", "cat"]:
+            link = root / "bin" / tool
+            if not link.exists():
+                link.symlink_to("busybox")
+        tarball = self.workdir / "probe.tar"
+        subprocess.run(["tar", "-C", str(root), "-cf", str(tarball), "."], check=True)
+        subprocess.run([self.docker, "import", str(tarball), name], env=self.env, check=True, capture_output=True)
+
+    def shim_rows(self) -> None:
+        """The docker-path shim: `docker` resolving to docker-preflight, which readies the engine and then execs the
+        real CLI. Measured only when this binary has it."""
+        shim_directory = self.workdir / "shim"
+        shim_directory.mkdir(exist_ok=True)
+        shim = shim_directory / "docker"
+        if not shim.exists():
+            shim.symlink_to(self.binary)
+        # The shim finds the real CLI through the configuration's `dockerPath`, or on PATH after itself.
+        config_home = self.workdir / "shim-config"
+        (config_home / "docker-preflight").mkdir(parents=True, exist_ok=True)
+        (config_home / "docker-preflight" / "config.json").write_text(json.dumps({"dockerPath": self.docker}))
+        env = {**self.env, "XDG_CONFIG_HOME": str(config_home), "PATH": f"{shim_directory}:{self.env['PATH']}"}
+        # Invoked as `docker`, a binary with the shim answers as the docker CLI does.
+        probe = subprocess.run([str(shim), "--version"], env=env, capture_output=True, text=True, timeout=30)
+        if not probe.stdout.startswith("Docker version"):
+            self.log("this docker-preflight has no docker-path shim yet (invoked as `docker`): row skipped")
+            return
+        pairs = self.options.pairs
+        for arguments in (["version"], ["ps", "-q"]):
+            self.log(f"docker {' '.join(arguments)} through the shim vs docker alone: {pairs} pairs")
+            a, b = self.interleaved([str(shim), *arguments], [self.docker, *arguments], pairs, env=env)
+            self.rows.append(
+                Row("docker-path shim", f"`docker {' '.join(arguments)}` through the shim",
+                    f"`{self.docker} {' '.join(arguments)}`", "ms", [s.wall_ms for s in a], [s.wall_ms for s in b],
+                    ["added<=50"], "engine healthy: the shim checks readiness, then execs the real CLI")
+            )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def stop_on_sigterm(_number, _frame):
+    """SIGTERM ends the run as Ctrl-C does: the daemon is stopped and the directory removed."""
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True, help="the release docker-preflight to measure")
+    parser.add_argument("--docker", default="/usr/bin/docker", help="the docker CLI peer (default: Debian's)")
+    parser.add_argument("--pairs", type=int, default=30, help="interleaved pairs per one-shot row (>= 20)")
+    parser.add_argument("--rounds", type=int, default=20, help="daemon starts per readiness waiter (>= 20)")
+    parser.add_argument("--messages", type=int, default=20000, help="requests per serve run")
+    parser.add_argument("--serve-pairs", type=int, default=20, help="interleaved pairs per serve framing")
+    parser.add_argument("--devcontainer-pairs", type=int, default=20)
+    parser.add_argument("--rss-samples", type=int, default=5)
+    parser.add_argument("--only", default=",".join(ROWS), help=f"comma-separated rows: {', '.join(ROWS)}")
+    parser.add_argument("--output", default=str(RESULTS))
+    options = parser.parse_args()
+    wanted = set(options.only.split(","))
+    if unknown := wanted - set(ROWS):
+        parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
+    if os.geteuid() != 0:
+        print("bench: needs root to run its private dockerd", file=sys.stderr)
+        return 2
+
+    before = machine()
+    workdir = Path(tempfile.mkdtemp(prefix="pfb"))  # short: a unix socket path has at most 107 bytes
+    daemon = PrivateDaemon(workdir)
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    started = time.time()
+    try:
+        daemon.start()
+        bench = Bench(options, workdir, daemon)
+        if wanted & {"check", "memory"}:
+            bench.check_rows(want_memory="memory" in wanted)
+        if "serve" in wanted:
+            bench.serve_rows()
+        if "serve-rss" in wanted:
+            bench.serve_rss_row()
+        if "shim" in wanted:
+            bench.shim_rows()
+        if "devcontainer" in wanted:
+            bench.devcontainer_rows()
+        if "readiness" in wanted:
+            bench.readiness_rows()
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        daemon.stop()
+        subprocess.run(["umount", "-l", str(workdir / "data")], capture_output=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    rows = bench.rows
+    table = render_table(rows)
+    after = machine()
+    environment = {
+        "machine": {**before, "loadAverageAfter": after["loadAverage"]},
+        "binary": bench.binary,
+        "binaryBytes": os.path.getsize(bench.binary),
+        "commit": command_output(["git", "-C", str(BENCH.parent), "rev-parse", "--short", "HEAD"]),
+        "dockerd": command_output([which("dockerd"), "--version"]),
+        "dockerCLI": command_output([options.docker, "--version"]),
+        "curl": command_output([bench.curl, "--version"]).splitlines()[0],
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(time.time() - started),
+    }
+    header = (
+        f"{environment['machine']['cpu']}, {environment['machine']['cores']} cores, load "
+        + " ".join(f"{x:.2f}" for x in before["loadAverage"])
+        + f" (after: {' '.join(f'{x:.2f}' for x in after['loadAverage'])}); {environment['dockerd']}; "
+        f"commit {environment['commit']}"
+    )
+    print(header + "\n\n" + table)
+    output = Path(options.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps({"environment": environment, "rows": [r.as_json() for r in rows]}, indent=2) + "\n")
+    print(f"\n(written to {output})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
