@@ -48,6 +48,9 @@ PIP_PACKAGES := \
   python-lsp-jsonrpc \
   devcontainer-rs \
 
+# Static archives linked into release binaries (see static-libs).
+STATIC_LIBS := $(CURDIR)/.build/static-libs
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
 # Installs those of the Debian packages $(1) that are missing.
@@ -57,7 +60,7 @@ install_missing = missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || m
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-.PHONY: run test bench install deps build release clean fuzz fuzz-deps
+.PHONY: run test bench install deps build release clean static-libs fuzz fuzz-deps
 
 ## Installs the missing system and Python packages (once; a stamp records it).
 deps: .build/deps.stamp
@@ -72,9 +75,24 @@ deps: .build/deps.stamp
 build: deps
 	$(SWIFT) build
 
-release: deps
+## Static archives for release builds: links to the archives of OpenSSL, jansson and libstdc++, and copies of their
+## pkg-config files pointing there, so that -lssl, -lcrypto, -ljansson and -lstdc++ find the archives first (a
+## library missing its archive stays dynamic). No libraries to load and bind: start-up is most of a one-shot `check`.
+static-libs: deps
+	@mkdir -p $(STATIC_LIBS)/pkgconfig
+	@stdcxx="$$($${CC:-cc} -print-file-name=libstdc++.a)"; if [ -f "$$stdcxx" ]; then ln -sf "$$stdcxx" $(STATIC_LIBS)/; fi
+	@cp "$$(pkg-config --path openssl)" $(STATIC_LIBS)/pkgconfig/
+	@for package in libssl:ssl libcrypto:crypto jansson:jansson; do \
+	  name=$${package%%:*}; archive="$$(pkg-config --variable=libdir $$name)/lib$${package##*:}.a"; \
+	  if [ -f "$$archive" ]; then \
+	    ln -sf "$$archive" $(STATIC_LIBS)/; \
+	    sed "s|^libdir=.*|libdir=$(STATIC_LIBS)|" "$$(pkg-config --path $$name)" > $(STATIC_LIBS)/pkgconfig/$$name.pc; \
+	  fi; \
+	done
+
+release: static-libs
 	# Only the product: TestSupport imports Testing, which a release build of every target cannot find.
-	$(SWIFT) build $(RELEASE_FLAGS)
+	PKG_CONFIG_PATH=$(STATIC_LIBS)/pkgconfig $(SWIFT) build $(RELEASE_FLAGS)
 
 run: release
 ifeq ($(HEAL),1)
