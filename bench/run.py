@@ -485,7 +485,10 @@ class Bench:
             "clientInfo": {"name": "bench", "version": "1.0.0"},
             "rootUri": "file:///workspaces/project",
             "capabilities": {
-                "window": {"workDoneProgress": True, "showMessage": {"messageActionItem": {"additionalPropertiesSupport": True}}},
+                "window": {
+                    "workDoneProgress": True,
+                    "showMessage": {"messageActionItem": {"additionalPropertiesSupport": True}},
+                },
                 "general": {"positionEncodings": ["utf-16"]},
             },
             "initializationOptions": {"cancelOnEndOfInput": False},
@@ -525,7 +528,8 @@ class Bench:
                     "jansson parse + dump in C", "msg/s", [rate(s) for s in a], [rate(s) for s in b],
                     ["ratio>=0.5"],
                     "whole process lifetimes, start-up included; requests: a second `initialize` (-32600), "
-                    "`unwatch` ({}), an unknown method (-32601), invalid params (-32602)" if framing == "NDJSON" else "")
+                    "`unwatch` ({}), an unknown method (-32601), invalid params (-32602)"
+                    if framing == "NDJSON" else "")
             )  # fmt: skip
 
     def validate_serve(self, path: Path, framing: str, expected: int) -> None:
@@ -655,8 +659,9 @@ class Bench:
             self.rows.append(
                 Row("docker-path shim", f"`docker {' '.join(arguments)}` through the shim",
                     f"`{self.docker} {' '.join(arguments)}`", "ms", [s.wall_ms for s in a], [s.wall_ms for s in b],
-                    ["added<=50"], "engine healthy: the shim checks readiness (a ready engine is remembered for 3 s, so back-to-back runs "
-                    "mostly find it remembered, as a burst of docker commands does), then execs the real CLI")
+                    ["added<=50"],
+                    "engine healthy: the shim checks readiness (a ready engine is remembered for 3 s, so back-to-back "
+                    "runs mostly find it remembered, as a burst of docker commands does), then execs the real CLI")
             )  # fmt: skip
 
 
