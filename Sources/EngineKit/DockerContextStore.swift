@@ -39,6 +39,9 @@ public struct DockerContextStore: Sendable {
   public let directory: String
   /// A `meta.json` is a few hundred bytes; anything past this is not one.
   static let maximumMetadataSize = 1 << 20
+  /// Contexts read by ``list()``; a person has a handful. Past this the rest are named as a problem, not read: a
+  /// store of millions of folders must not cost as many file reads (and, in `endpoints`, connections).
+  public static let maximumListed = 256
 
   public init(configDirectory: String) {
     directory = configDirectory.trimmingTrailingSlash + "/contexts"
@@ -53,7 +56,15 @@ public struct DockerContextStore: Sendable {
   public func list() -> DockerContextListing {
     var contexts: [DockerContext] = []
     var problems: [EndpointError] = []
-    for folder in Self.subdirectories(of: directory + "/meta") {
+    let folders = Self.subdirectories(of: directory + "/meta")
+    for (index, folder) in folders.enumerated() {
+      guard index < Self.maximumListed else {
+        problems.append(
+          .unreadableFile(
+            path: directory + "/meta",
+            reason: "holds \(folders.count) context folders; only the first \(Self.maximumListed) were read"))
+        break
+      }
       guard BoundedFile.exists(metadataPath(folder)) else { continue }
       do {
         contexts.append(try context(inFolder: folder, expectedName: nil))

@@ -264,4 +264,6 @@ enum EngineConnectionFailure: Error {
   /// The server said it closes the connection after its answer, and another request was to follow.
   case closedAfterAnswer
   case bodyTooLarge(limit: Int)
+  /// More bytes than this came before an answer's head was complete.
+  case headTooLarge(limit: Int)
 }

@@ -71,8 +71,16 @@ struct EngineConnector {
     channel.eventLoop.makeCompletedFuture { try addHTTPHandlers(to: channel) }
   }
 
+  /// Header fields a response may carry: dockerd sends about ten; NIO alone would allow 65,534 (within 80 KiB).
+  static let maxHeaderFields = 256
+
   private static func addHTTPHandlers(to channel: any Channel) throws -> EngineConnection.HTTPChannel {
-    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+    let limit = ResponseHeadLimit.handlers()
+    var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+    decoderLimits.maxHeaderFieldCount = maxHeaderFields
+    try channel.pipeline.syncOperations.addHandler(limit.counter)
+    try channel.pipeline.syncOperations.addHTTPClientHandlers(decoderLimitConfiguration: decoderLimits)
+    try channel.pipeline.syncOperations.addHandler(limit.observer)
     return try EngineConnection.HTTPChannel(wrappingChannelSynchronously: channel)
   }
 }

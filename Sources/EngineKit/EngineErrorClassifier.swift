@@ -43,10 +43,12 @@ struct EngineErrorClassifier {
       return make(
         .sshFailure, "cannot reach \(endpoint.host): \(failure.reason)",
         "Install an OpenSSH client (apt install openssh-client), or use a unix:// or tcp:// endpoint")
-    case EngineConnectionFailure.closedMidResponse:
-      return make(
-        .protocolError, "the engine at \(endpoint.host) closed the connection before it finished answering",
-        "The daemon may be restarting; try again, and check its logs if it persists")
+    case EngineConnectionFailure.closedMidResponse, ChannelError.ioOnClosedChannel, ChannelError.outputClosed,
+      ChannelError.eof:
+      return stoppedWhileAnswering()
+        ?? make(
+          .protocolError, "the engine at \(endpoint.host) closed the connection before it finished answering",
+          "The daemon may be restarting; try again, and check its logs if it persists")
     case EngineConnectionFailure.closedAfterAnswer:
       return make(
         .protocolError, "\(endpoint.host) closes the connection after each answer, unlike a container engine",
@@ -54,6 +56,16 @@ struct EngineErrorClassifier {
     case EngineConnectionFailure.bodyTooLarge(let limit):
       return make(
         .notAnEngine, "\(endpoint.host) sent a response larger than \(limit) bytes",
+        "Check that \(endpoint.host) is a container engine's API")
+    case EngineConnectionFailure.headTooLarge(let limit):
+      return make(
+        .notAnEngine, "\(endpoint.host) sent more than \(limit) bytes without completing an HTTP answer's head",
+        "Check that \(endpoint.host) is a container engine's API")
+    case HTTPParserError.headerOverflow:
+      return make(
+        .notAnEngine,
+        "\(endpoint.host) answered with more header fields than a container engine sends (more than "
+          + "\(EngineConnector.maxHeaderFields), or over 80 KiB)",
         "Check that \(endpoint.host) is a container engine's API")
     case is HTTPParserError:
       return make(
@@ -106,13 +118,36 @@ struct EngineErrorClassifier {
         .notAnEngine, "\(path) is not a socket",
         "Point DOCKER_HOST at the engine's socket", errno: errno)
     case ECONNRESET, EPIPE:
-      return make(
-        .protocolError, "the engine at \(endpoint.host) dropped the connection before answering",
-        "The daemon may be restarting or overloaded; try again, and check its logs if it persists", errno: errno)
+      return stoppedWhileAnswering()
+        ?? make(
+          .protocolError, "the engine at \(endpoint.host) dropped the connection before answering",
+          "The daemon may be restarting or overloaded; try again, and check its logs if it persists", errno: errno)
     default:
       return make(
         .protocolError, "Cannot connect to \(endpoint.host): \(String(cString: strerror(errno)))",
         "Check that the engine is running", errno: errno)
+    }
+  }
+
+  /// A connection dropped mid-answer on a unix socket that nobody listens on any more: the daemon stopped (was
+  /// killed, crashed) while it answered. Asked of the socket at once (a non-blocking connect), so that the report says
+  /// what a person would find, not only what the lost connection showed.
+  func stoppedWhileAnswering() -> EngineError? {
+    guard case .unix(let path) = endpoint.transport else { return nil }
+    switch SocketProbe.state(of: path) {
+    case .stale:
+      return make(
+        .connectionRefused,
+        "the engine at \(endpoint.host) stopped while answering: the socket \(path) exists but nothing is listening "
+          + "any more", "The daemon exited or was killed; check its logs, and start it again (docker-preflight heal)",
+        errno: ECONNREFUSED)
+    case .missing:
+      return make(
+        .socketMissing,
+        "the engine at \(endpoint.host) stopped while answering: the socket \(path) is gone",
+        "The daemon exited; check its logs, and start it again (docker-preflight heal)", errno: ENOENT)
+    default:
+      return nil
     }
   }
 

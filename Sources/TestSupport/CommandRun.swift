@@ -5,6 +5,8 @@ public struct CommandRun: Sendable {
   public var status: Int32
   public var standardOutput: String
   public var standardError: String
+  /// The most memory the command had resident at once, in KiB.
+  public var peakMemoryKilobytes: Int?
 
   /// Runs `executable` with `arguments`; `input` is written to its stdin, which is then closed.
   public static func run(
@@ -21,7 +23,8 @@ public struct CommandRun: Sendable {
       throw FixtureError("\(executable) \(arguments) did not exit within \(timeout)")
     }
     return CommandRun(
-      status: status, standardOutput: String(decoding: output, as: UTF8.self), standardError: child.standardError)
+      status: status, standardOutput: String(decoding: output, as: UTF8.self), standardError: child.standardError,
+      peakMemoryKilobytes: nil)
   }
 }
 

@@ -82,12 +82,18 @@ public struct EndpointSurvey: Sendable {
     return result
   }
 
-  /// Asks every candidate at once; the answers keep the candidates' order.
+  /// Probes at once at most: enough that a machine's handful of endpoints are asked together, few enough that a
+  /// configuration listing hundreds does not open hundreds of connections (or ssh children) at a time.
+  public static let maximumConcurrentProbes = 16
+
+  /// Asks the candidates concurrently (``maximumConcurrentProbes`` at a time); the answers keep their order.
   public func probe(timeout: Duration) async -> [ProbedEndpoint] {
     let candidates = candidates()
     let detector = ProviderDetector(host: host, inWSL: WSLDetector(host: host).kernelFacts().version != nil)
     return await withTaskGroup(of: (Int, ProbedEndpoint).self) { group in
+      var results: [ProbedEndpoint?] = Array(repeating: nil, count: candidates.count)
       for (index, candidate) in candidates.enumerated() {
+        if index >= Self.maximumConcurrentProbes, let (done, probed) = await group.next() { results[done] = probed }
         group.addTask {
           var probed = ProbedEndpoint(candidate: candidate, provider: candidate.attribution)
           do throws(EngineError) {
@@ -106,7 +112,6 @@ public struct EndpointSurvey: Sendable {
           return (index, probed)
         }
       }
-      var results: [ProbedEndpoint?] = Array(repeating: nil, count: candidates.count)
       for await (index, probed) in group { results[index] = probed }
       return results.compactMap { $0 }
     }

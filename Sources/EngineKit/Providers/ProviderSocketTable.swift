@@ -90,11 +90,15 @@ public struct ProviderSocketTable: Sendable {
 
   var limaInstances: [String] { limaHome.map(Self.instanceDirectories) ?? [] }
 
+  /// Instances listed per tool: people run a few; a home with thousands of folders is not worth a socket each.
+  static let maximumInstances = 64
+
   /// The directories under a Colima or Lima home; names starting with `_` are the tool's own (`_lima`, `_config`).
   static func instanceDirectories(in home: String) -> [String] {
-    HostFiles.entries(of: home).filter {
-      !$0.hasPrefix("_") && !$0.hasPrefix(".") && HostFiles.isDirectory("\(home)/\($0)")
-    }
+    Array(
+      HostFiles.entries(of: home).lazy.filter {
+        !$0.hasPrefix("_") && !$0.hasPrefix(".") && HostFiles.isDirectory("\(home)/\($0)")
+      }.prefix(maximumInstances))
   }
 
   /// Whose endpoint this is, from where it points alone: its socket path (following a symbolic link one step, as
