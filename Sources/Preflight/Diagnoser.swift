@@ -19,6 +19,7 @@ public struct Diagnoser: Sendable {
     [
       EndpointCheck(),
       ConnectivityCheck(),
+      SocketCheck(),
       WSLCheck(),
       ProviderCheck(),
       DockerDesktopCheck(),
