@@ -35,6 +35,24 @@ public struct ActionLog: Sendable {
     try append(.object(entry))
   }
 
+  /// Appends the line that says a heal stopped before it finished: `reason` is the signal (`SIGTERM`) or
+  /// `cancelled` (the client withdrew the request); `during` is the step that was running, whose program — when it
+  /// was launched detached (`pid`) — is left running.
+  public func recordInterruption(
+    reason: String, during step: HealStepResult?, endpoint: String
+  ) throws(PreflightError) {
+    var entry: JSONObject = [
+      "time": .string(currentTimestamp()),
+      "endpoint": .string(endpoint),
+      "outcome": "interrupted",
+      "reason": .string(reason),
+    ]
+    entry["strategy"] = step.map { .string($0.strategy) }
+    entry["pid"] = step?.pid.map { .int(Int64($0)) }
+    entry["logFile"] = step?.logFile.map(JSONValue.string)
+    try append(.object(entry))
+  }
+
   func append(_ value: JSONValue) throws(PreflightError) {
     if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
       try makePrivateDirectory(String(path[..<slash]))

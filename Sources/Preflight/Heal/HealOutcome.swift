@@ -34,6 +34,8 @@ public struct HealStepResult: Sendable, Codable, Hashable {
     case notLaunched = "not-launched"
     /// The heal was cancelled while this step ran.
     case cancelled
+    /// Not run: it would have started a daemon on a socket others could replace (``SocketTrust``).
+    case refused
   }
 
   public var strategy: String

@@ -72,9 +72,11 @@ public struct HealPlanner: Sendable {
       if path.contains("podman-machine") || path.contains("/podman/machine/") { return .podmanMachine }
       if path.hasSuffix("/podman/podman.sock") {
         if facts.os != .linux || facts.isWSL { return .podmanMachine }
-        return .podmanSocket(user: !path.hasPrefix("/run/podman/"))
+        return .podmanSocket(user: !path.hasPrefix(facts.systemRoot + "/run/podman/"))
       }
-      if path == "/var/run/docker.sock" || path == "/run/docker.sock" { return .system(socket: path) }
+      if path == facts.systemRoot + "/var/run/docker.sock" || path == facts.systemRoot + "/run/docker.sock" {
+        return .system(socket: path)
+      }
       return .unixSocket(path)
     }
   }
@@ -234,8 +236,8 @@ public struct HealPlanner: Sendable {
   /// systemd does not manage the engine (a second daemon beside it would fight over the data root).
   func directDaemonSteps(socket: String) -> [HealStep] {
     guard facts.os == .linux, facts.isRoot, !systemdManagesDocker else { return [] }
-    let name =
-      socket == "/var/run/docker.sock" || socket == "/run/docker.sock" ? "dockerd" : "dockerd-\(fileKey(socket))"
+    let system = [facts.systemRoot + "/var/run/docker.sock", facts.systemRoot + "/run/docker.sock"]
+    let name = system.contains(socket) ? "dockerd" : "dockerd-\(fileKey(socket))"
     let pidFile = "\(stateDirectory)/\(name).pid"
     return [
       HealStep(

@@ -109,16 +109,19 @@ public struct Healer: Sendable {
         "the engine at \(endpoint.host) is ready" + (lock.waited ? " (another heal on this host started it)" : ""))
     }
 
+    func logged(_ write: () throws(PreflightError) -> Void) {
+      do {
+        try write()
+      } catch {
+        if !outcome.warnings.contains(error.description) { outcome.warnings.append(error.description) }
+      }
+    }
     for (index, step) in plan.enumerated() {
       guard clock.now < deadline, !Task.isCancelled else { break }
       await events(.stepStarted(step, index: index, count: plan.count))
       let (result, report) = await execute(step, deadline: deadline, events: events)
       outcome.steps.append(result)
-      do {
-        try actionLog.record(result, endpoint: endpoint.host)
-      } catch {
-        if !outcome.warnings.contains(error.description) { outcome.warnings.append(error.description) }
-      }
+      logged { () throws(PreflightError) in try actionLog.record(result, endpoint: endpoint.host) }
       await events(.stepFinished(result))
       if let report { outcome.report = report }
       if result.outcome == .ready {
@@ -126,8 +129,27 @@ public struct Healer: Sendable {
           healed: true, "the engine at \(endpoint.host) is ready after \(step.strategy.rawValue) (\(step.commandLine))")
       }
     }
+    if Task.isCancelled && !outcome.steps.isEmpty {
+      // Stopped by a signal or by the client: say so in the log, after the step's own line, naming what was left
+      // running. The process may exit right after this returns; the line is written first.
+      let reason = ProcessInterruption.signal.map(ProcessInterruption.name(of:)) ?? "cancelled"
+      let last = outcome.steps.last
+      logged { () throws(PreflightError) in
+        try actionLog.recordInterruption(reason: reason, during: last, endpoint: endpoint.host)
+      }
+      let leftRunning = last?.pid.map { "; \(last!.strategy) left running as pid \($0)" } ?? ""
+      return finish(healed: false, "the heal of \(endpoint.host) was interrupted (\(reason))\(leftRunning)")
+    }
     outcome.report = await diagnose()
     return finish(healed: outcome.report.daemonAccessible, failureMessage(outcome.steps, plan: plan))
+  }
+
+  /// Takes the secrets of this environment (and of the docker CLI's registry credentials) out of what commands
+  /// print, before their output reaches the outcome and the action log.
+  var redactor: SecretRedactor {
+    let environment = paths.environment
+    let configDirectory = EndpointResolver(environment: environment).configDirectory
+    return SecretRedactor(environment: environment, dockerConfigDirectory: configDirectory)
   }
 
   func diagnose() async -> HealthReport {
@@ -144,6 +166,7 @@ public struct Healer: Sendable {
   {
     let clock = ContinuousClock()
     let started = clock.now
+    let redactor = self.redactor
     var result = HealStepResult(
       strategy: step.strategy.rawValue, command: step.command, exitCode: nil, durationMs: 0, output: "",
       outcome: .failed, pid: nil, logFile: step.logFile)
@@ -158,7 +181,7 @@ public struct Healer: Sendable {
     case .run:
       let command = await CommandRunner(searchPath: facts.searchPath).run(step.command, timeout: deadline - clock.now)
       result.exitCode = command.exitCode
-      result.output = command.output
+      result.output = redactor.redact(command.output)
       switch command.ending {
       case .exited(0):
         let window = readinessWindow()
@@ -185,6 +208,16 @@ public struct Healer: Sendable {
           "\(step.command.first ?? ""): not found on the search path (\(facts.searchPath.joined(separator: ":")))"
         return finished(.notLaunched)
       }
+      if step.strategy == .dockerd, case .unix(let socket) = facts.endpoint.transport {
+        let problems = SocketTrust.assess(socket).replacementProblems
+        guard problems.isEmpty else {
+          result.output =
+            "refused to launch dockerd on \(socket): "
+            + problems.map(\.description).joined(separator: "; ")
+            + "; choose a socket in a directory only root can write (such as /run or /var/run)"
+          return finished(.refused)
+        }
+      }
       let logFile = step.logFile ?? "/dev/null"
       if logFile != "/dev/null", let slash = logFile.lastIndex(of: "/"), slash != logFile.startIndex {
         do {
@@ -208,7 +241,7 @@ public struct Healer: Sendable {
       let ending = await firstOf(
         { await readiness.waitUntilReady(endpoint, timeout: window).map(DetachedEnding.ready) ?? .notReady },
         { await process.waitForExit().map(DetachedEnding.exited) ?? .notReady })
-      result.output = logExcerpt(logFile, from: logStart)
+      result.output = redactor.redact(logExcerpt(logFile, from: logStart))
       switch ending {
       case .ready(let report):
         return finished(.ready, report)
@@ -258,6 +291,7 @@ public struct Healer: Sendable {
         case .timedOut: "did not finish in time and was stopped"
         case .notLaunched: "could not be started"
         case .cancelled: "was cancelled"
+        case .refused: "was refused"
         }
       let excerpt = step.output.isEmpty ? "" : ": \(lastLines(step.output, 3))"
       return "\(step.strategy) (\(command)) \(how)\(excerpt)"

@@ -42,6 +42,9 @@ public struct HostFacts: Sendable, Hashable {
   /// The engine to heal.
   public var endpoint: Endpoint
   public var home: String
+  /// Prefixed to system paths (`/var/run/docker.sock`, `/etc/init.d/docker`, unit directories): empty on a real host;
+  /// `PREFLIGHT_HOST_ROOT`, a fixture tree, in tests of what this machine cannot run (systemd).
+  public var systemRoot = ""
 
   public init(os: OperatingSystem, endpoint: Endpoint, home: String = "/root") {
     self.os = os
@@ -72,6 +75,13 @@ public struct HostFacts: Sendable, Hashable {
     #endif
     let paths = PreflightPaths(environment: environment)
     var facts = HostFacts(os: os, endpoint: endpoint, home: paths.home)
+    let root = HostEnvironment(environment: environment).systemRoot
+    facts.systemRoot = root
+    let home = facts.home
+    // System paths under the host root; the home directory's as they are.
+    func fileExists(_ path: String) -> Bool {
+      Preflight.fileExists(path.hasPrefix("/") && !path.hasPrefix(home + "/") ? root + path : path)
+    }
     facts.isRoot = geteuid() == 0
     facts.searchPath = (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
       .split(separator: ":").map(String.init).filter { !$0.isEmpty }
@@ -81,7 +91,7 @@ public struct HostFacts: Sendable, Hashable {
     if facts.os == .linux {
       facts.isWSL =
         environment["WSL_DISTRO_NAME"] != nil || fileExists("/proc/sys/fs/binfmt_misc/WSLInterop")
-        || (readText("/proc/sys/kernel/osrelease")?.lowercased().contains("microsoft") ?? false)
+        || (readText(root + "/proc/sys/kernel/osrelease")?.lowercased().contains("microsoft") ?? false)
       facts.hasSystemd = fileExists("/run/systemd/system")
       facts.hasSysvinitDockerScript = fileExists("/etc/init.d/docker")
       let systemDirectories = [
