@@ -112,6 +112,19 @@ public actor JSONRPCConnection {
     for id in inFlight.keys { inFlight[id]?.cancelled = true; inFlight[id]?.task.cancel() }
   }
 
+  /// Cancels every request in flight and returns once each has answered (`-32800`) and the output is flushed: for a
+  /// server that must stop (a signal) without leaving a request unanswered or a message half written. Reading stops
+  /// mattering: the caller exits.
+  public func interrupt() async {
+    lifecycle = .shutDown
+    cancelAll()
+    while !inFlight.isEmpty {
+      await withCheckedContinuation { idleWaiters.append($0) }
+    }
+    await flushOutbox()
+    await output.flush()
+  }
+
   private func finish(_ ending: Ending) async -> Ending {
     if case .exit = ending { cancelAll() }
     lifecycle = .exited

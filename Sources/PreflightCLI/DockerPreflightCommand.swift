@@ -67,7 +67,6 @@ enum ExitStatus {
   static let healthy: Int32 = 0
   static let unhealthy: Int32 = 1
   static let usage: Int32 = 2
-  static let interrupted: Int32 = 130
 }
 
 /// Writes to a file descriptor without Foundation.

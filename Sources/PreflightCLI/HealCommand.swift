@@ -3,6 +3,7 @@ import Dispatch
 import EngineKit
 import JSON
 import Preflight
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -32,7 +33,7 @@ struct HealCommand: AsyncParsableCommand {
         docker-preflight heal --yes --quiet && docker compose up -d
 
       Exit codes: 0 healed or already ready (or a dry run), 1 could not heal or not permitted, 2 usage or \
-      configuration error.
+      configuration error, 130 interrupted (SIGINT), 143 stopped (SIGTERM).
       """
   )
 
@@ -72,11 +73,16 @@ struct HealCommand: AsyncParsableCommand {
       dryRun: dryRun, strategies: strategies.isEmpty ? nil : strategies, allow: yes, timeout: timeout?.duration)
     let renderer = HealRenderer()
     let outcome: HealOutcome
-    do {
-      outcome = try await healer.heal(request, consent: HealCommand.askOnTerminal) { [quiet] event in
+    // SIGINT and SIGTERM stop the heal in order: the running step is stopped (a daemon launched detached is left
+    // running), its line and an `interrupted` line go to the action log, then the outcome is printed.
+    let (result, signal) = await InterruptSignal.cancelling { () async throws(PreflightError) -> HealOutcome in
+      try await healer.heal(request, consent: HealCommand.askOnTerminal) { [quiet] event in
         if !quiet { FileHandleStream.standardError.write(renderer.progressLine(event)) }
       }
-    } catch {
+    }
+    do {
+      outcome = try result.get()
+    } catch let error as PreflightError {
       switch error {
       case .healNotPermitted(let plan, let report):
         let configFile = PreflightPaths(environment: environment).configFile
@@ -88,7 +94,7 @@ struct HealCommand: AsyncParsableCommand {
         throw ExitCode(ExitStatus.usage)
       case .stateUnavailable:
         FileHandleStream.standardError.write("docker-preflight: \(error)\n")
-        throw ExitCode(ExitStatus.unhealthy)
+        throw ExitCode(signal.map(ExitStatus.interrupted(by:)) ?? ExitStatus.unhealthy)
       }
     }
     for warning in outcome.warnings { FileHandleStream.standardError.write("docker-preflight: warning: \(warning)\n") }
@@ -97,6 +103,7 @@ struct HealCommand: AsyncParsableCommand {
     } else if !quiet || outcome.dryRun || !outcome.healed {  // a plan, or a failure, is still said
       FileHandleStream.standardOutput.write(renderer.render(outcome))
     }
+    if let signal { throw ExitCode(ExitStatus.interrupted(by: signal)) }
     if !outcome.dryRun && !outcome.healed { throw ExitCode(ExitStatus.unhealthy) }
   }
 
@@ -110,9 +117,20 @@ struct HealCommand: AsyncParsableCommand {
   @Sendable static func askOnTerminal(plan: [HealStep], report: HealthReport) async -> Bool {
     guard isatty(0) == 1, isatty(2) == 1 else { return false }
     FileHandleStream.standardError.write(HealRenderer().question(plan: plan, report: report))
-    // A blocking read, kept off Swift's cooperative threads.
-    let answer: String? = await withCheckedContinuation { continuation in
-      DispatchQueue(label: "consent-prompt").async { continuation.resume(returning: readLine()) }
+    // A blocking read, kept off Swift's cooperative threads; Ctrl-C (cancellation) is a no at once, the read left
+    // to end with the process.
+    let waiter = Mutex<CheckedContinuation<String?, Never>?>(nil)
+    let answer: String? = await withTaskCancellationHandler {
+      await withCheckedContinuation { continuation in
+        waiter.withLock { $0 = continuation }
+        if Task.isCancelled { waiter.withLock { $0.take() }?.resume(returning: nil) }
+        DispatchQueue(label: "consent-prompt").async {
+          let line = readLine()
+          waiter.withLock { $0.take() }?.resume(returning: line)
+        }
+      }
+    } onCancel: {
+      waiter.withLock { $0.take() }?.resume(returning: nil)
     }
     return ["y", "yes"].contains(answer?.trimmingWhitespace.lowercased() ?? "")
   }

@@ -33,8 +33,8 @@ struct ReadinessRun {
 
   enum Ending {
     case finished(ReadinessOutcome)
-    /// Ctrl-C.
-    case interrupted
+    /// SIGINT (Ctrl-C) or SIGTERM.
+    case interrupted(signal: Int32)
     case failed(any Error)
   }
 
@@ -57,11 +57,11 @@ struct ReadinessRun {
     let waiter = ReadinessWaiter(
       diagnoser: Diagnoser(endpoint: endpoint, options: options), timeout: timeout,
       healing: heal ? .init(healer: healer, allowed: consent) : nil)
-    let (result, interrupted) = await InterruptSignal.cancelling {
+    let (result, signal) = await InterruptSignal.cancelling {
       display.update("waiting")
       return try await waiter.wait { display.update($0.summary) }
     }
-    if interrupted { return .interrupted }
+    if let signal { return .interrupted(signal: signal) }
     switch result {
     case .success(let outcome): return .finished(outcome)
     case .failure(let error): return .failed(error)
@@ -70,13 +70,14 @@ struct ReadinessRun {
 }
 
 extension ReadinessRun.Ending {
-  /// When the wait ended without an outcome: says why on stderr and gives the exit status (130 interrupted, else 1).
+  /// When the wait ended without an outcome: says why on stderr and gives the exit status (128 + the signal when
+  /// interrupted, else 1).
   func saySoWithoutOutcome() -> Int32 {
     switch self {
     case .finished(let outcome): return outcome.ready ? ExitStatus.healthy : ExitStatus.unhealthy
-    case .interrupted:
-      FileHandleStream.standardError.write("docker-preflight: interrupted\n")
-      return ExitStatus.interrupted
+    case .interrupted(let signal):
+      FileHandleStream.standardError.write("docker-preflight: interrupted (\(ProcessInterruption.name(of: signal)))\n")
+      return ExitStatus.interrupted(by: signal)
     case .failed(let error):
       FileHandleStream.standardError.write("docker-preflight: \(error)\n")
       return ExitStatus.unhealthy

@@ -1,6 +1,8 @@
 import ArgumentParser
 import JSONRPC
+import Preflight
 import PreflightServer
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -45,8 +47,40 @@ struct ServeCommand: AsyncParsableCommand {
       options: .init(
         serverName: "docker-preflight", cancelsInFlightAtEndOfInput: PreflightServer.cancelsInFlightAtEndOfInput),
       logger: global.makeLogger())
+    // SIGTERM and SIGINT stop the server in order: every request in flight is cancelled and answered (a heal
+    // leaves a daemon it launched running and writes its `interrupted` line), the output is flushed, then we exit
+    // with 128 + the signal.
+    let stop = Mutex<StopState>(.serving)
+    let listening = await InterruptSignal.listen { signal in
+      stop.withLock { state in
+        guard case .serving = state else { return }
+        state = .stopping(
+          Task {
+            FileHandleStream.standardError.write(
+              "docker-preflight: stopping (\(ProcessInterruption.name(of: signal)))\n")
+            await connection.interrupt()
+            await server.endSession()
+            terminate(ExitStatus.interrupted(by: signal))
+          })
+      }
+    }
     let ending = await connection.run(input: FileDescriptorInput(descriptor: 0))
+    let stopping = stop.withLock { state -> Task<Void, Never>? in
+      if case .stopping(let task) = state { return task }
+      state = .ended
+      return nil
+    }
+    // A signal's stop is under way: it answers what is in flight and exits the process.
+    if let stopping { await stopping.value }
+    InterruptSignal.stopListening(listening)
     await server.endSession()
     throw ExitCode(ending.exitStatus)
   }
+}
+
+/// Whether `serve` is stopping on a signal (the task doing it), or ended by its client.
+private enum StopState {
+  case serving
+  case stopping(Task<Void, Never>)
+  case ended
 }

@@ -28,7 +28,7 @@ struct WaitCommand: AsyncParsableCommand {
         docker-preflight wait --quiet --timeout 10s || echo "no engine"
 
       Exit codes: 0 ready, 1 gave up (timeout, or the engine could not be healed), 2 usage or configuration error, \
-      130 interrupted.
+      130 interrupted (SIGINT), 143 stopped (SIGTERM).
       """
   )
 

@@ -185,7 +185,7 @@ struct WaitCommandTests {
     child.signal(SIGINT)
     #expect(await child.exitStatus(within: .seconds(5)) == 130)
     let said = try await standardError.waitForLine(containing: "interrupted", timeout: .seconds(5))
-    #expect(said.hasSuffix("docker-preflight: interrupted\n"))
+    #expect(said.hasSuffix("docker-preflight: interrupted (SIGINT)\n"))
   }
 
   @Test("wait --heal --yes runs the configured start command and exits 0 once the engine it starts is ready")

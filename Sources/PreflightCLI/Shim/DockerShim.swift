@@ -146,7 +146,7 @@ public struct DockerShim {
     case .interrupted, .failed:
       display.finish(nil)
       let status = ending.saySoWithoutOutcome()
-      if status == ExitStatus.interrupted { exit(status) }
+      if case .interrupted = ending { exit(status) }
     }
     runDocker()
   }

@@ -27,7 +27,8 @@ struct DockerShimCommand: AsyncParsableCommand {
         ln -s "$(command -v docker-preflight)" ~/.local/libexec/docker-preflight/docker
         devcontainer up --docker-path ~/.local/libexec/docker-preflight/docker --workspace-folder .
 
-      Exit codes: docker's own; 127 no docker CLI found (other than this program), 130 interrupted while waiting.
+      Exit codes: docker's own; 127 no docker CLI found (other than this program), 130 / 143 interrupted (SIGINT / \
+      SIGTERM) while waiting.
       """
   )
 
