@@ -1,0 +1,170 @@
+import Foundation
+import JSON
+import TestSupport
+import Testing
+
+/// docker-preflight itself stopped by a signal mid-heal or mid-wait, and heals racing each other: a daemon already
+/// launched keeps running, the action log says what happened in whole lines, every request is answered, and the
+/// terminal is left clean.
+@Suite("Process faults: signals mid-heal, concurrent heals, an interrupted wait")
+struct ProcessFaultTests {
+  /// A heal whose dockerd step launches a gated wrapper: the test signals docker-preflight once the wrapper says it
+  /// was launched, then releases it and checks that it becomes a daemon that answers.
+  struct GatedHeal {
+    let daemon: TemporaryDirectory
+    var scene: HealTests.Scene
+    let wrapper: DockerdWrapper
+    var socket: String { daemon.file("docker.sock") }
+
+    init() throws {
+      try DockerDaemon.requireCanRun()
+      daemon = try TemporaryDirectory(prefix: "dk")
+      scene = try HealTests.Scene(host: "unix://\(daemon.file("docker.sock"))")
+      wrapper = try DockerdWrapper(in: scene.directory, daemonDirectory: daemon, gated: true)
+      scene.environment["PATH"] = wrapper.searchPath
+    }
+
+    /// Every line of the action log parses (no half-written line), in order.
+    func actionLog() throws -> [JSONValue] {
+      let text = try String(contentsOfFile: scene.actionLog, encoding: .utf8)
+      #expect(text.hasSuffix("\n"))
+      return try scene.actionLogEntries()
+    }
+
+    /// Releases the wrapper, and proves that what the heal launched became a daemon that answers, though the heal is
+    /// gone; then stops it by pid.
+    func releaseAndConfirm(pid: Int?) async throws {
+      wrapper.release()
+      let wait = try await PreflightRun.run(
+        ["wait", "--timeout", "60s"], environment: scene.environment, timeout: .seconds(90))
+      #expect(wait.status == 0, "the launched dockerd did not come up: \(wait.standardError)")
+      if let pid { #expect(ForeignProcess(pid: pid_t(pid)).isRunning) }
+    }
+
+    func cleanUp(pid: Int?) async {
+      wrapper.release()
+      if let pid { await ForeignProcess(pid: pid_t(pid)).stop() }
+      await ForeignProcess(pidFile: daemon.file("docker.pid"))?.stop()
+      daemon.remove()
+      scene.remove()
+    }
+  }
+
+  @Test("heal on the command line, stopped by a signal: exit 128 + signal, dockerd left running, the log says so",
+    arguments: [SIGTERM, SIGINT])
+  func signalDuringCLIHeal(signal: Int32) async throws {
+    let heal = try GatedHeal()
+    var pid: Int?
+    let result = await capture {
+      let child = try ChildProcess(
+        executable: PreflightBinary.path,
+        arguments: ["heal", "--yes", "--json", "--strategy", "dockerd", "--timeout", "120s"],
+        environment: PreflightBinary.cleanEnvironment(heal.scene.environment))
+      try child.closeInput()
+      _ = try await heal.wrapper.launched!.waitForLine(containing: "launched")
+      child.signal(signal)
+      var output: [UInt8] = []
+      for await chunk in child.output { output += chunk }
+      #expect(await child.exitStatus(within: .seconds(30)) == 128 + signal, "\(child.standardError)")
+      let outcome = try JSONValue.parse(output)
+      let name = signal == SIGTERM ? "SIGTERM" : "SIGINT"
+      #expect(outcome["healed"] == false)
+      #expect(outcome["message"]?.stringValue?.contains("interrupted (\(name))") == true, "\(outcome)")
+      let step = outcome["steps"]?[0]
+      #expect(step?["outcome"] == "cancelled")
+      pid = step?["pid"]?.intValue.map(Int.init)
+      #expect(pid != nil)
+
+      let lines = try heal.actionLog()
+      #expect(lines.count == 2)
+      #expect(lines.first?["strategy"] == "dockerd")
+      #expect(lines.first?["outcome"] == "cancelled")
+      #expect(lines.last?["outcome"] == "interrupted")
+      #expect(lines.last?["reason"] == .string(name))
+      #expect(lines.last?["strategy"] == "dockerd")
+      #expect(lines.last?["pid"]?.intValue.map(Int.init) == pid)
+      try await heal.releaseAndConfirm(pid: pid)
+    }
+    await heal.cleanUp(pid: pid)
+    try result.get()
+  }
+
+  @Test("serve, stopped by a signal mid-heal: the heal is answered -32800, dockerd left running, the log says so",
+    arguments: [SIGTERM, SIGINT])
+  func signalDuringServeHeal(signal: Int32) async throws {
+    let heal = try GatedHeal()
+    var pid: Int?
+    let result = await capture {
+      let session = try ServeSession(
+        framing: .contentLength, environment: PreflightBinary.cleanEnvironment(heal.scene.environment))
+      try await session.sendRequest(
+        id: "heal", method: "heal", params: ["allow": true, "strategies": ["dockerd"], "timeoutMs": 120_000])
+      _ = try await heal.wrapper.launched!.waitForLine(containing: "launched")
+      await session.child.signal(signal)
+      let answer = try await session.response(to: "heal", timeout: .seconds(30))
+      #expect(answer["error"]?["code"] == -32800, "\(answer)")
+      #expect(try await session.exitStatus() == 128 + signal)
+      #expect(await session.child.standardError.contains("stopping (\(signal == SIGTERM ? "SIGTERM" : "SIGINT"))"))
+
+      let lines = try heal.actionLog()
+      #expect(lines.map { $0["outcome"] } == ["cancelled", "interrupted"])
+      #expect(lines.last?["reason"] == .string(signal == SIGTERM ? "SIGTERM" : "SIGINT"))
+      pid = lines.first?["pid"]?.intValue.map(Int.init)
+      #expect(pid != nil)
+      try await heal.releaseAndConfirm(pid: pid)
+    }
+    await heal.cleanUp(pid: pid)
+    try result.get()
+  }
+
+  @Test("two serve processes healing at once: the engine is started once, and both answer healed")
+  func concurrentServeHeals() async throws {
+    let daemon = try HealTests.DaemonHome()
+    var scene = try HealTests.Scene(host: daemon.host)
+    defer { scene.remove() }
+    scene.startCommand = [try scene.daemonStartScript(for: daemon.directory)]
+    let environment = PreflightBinary.cleanEnvironment(scene.environment)
+    let sessions = try [ServeSession(framing: .contentLength, environment: environment),
+      ServeSession(framing: .newlineDelimited, environment: environment)]
+    let result = await capture {
+      let params: JSONValue = ["allow": true, "strategies": ["configured"], "timeoutMs": 90_000]
+      async let first = sessions[0].request("heal", params: params, timeout: .seconds(120))
+      async let second = sessions[1].request("heal", params: params, timeout: .seconds(120))
+      let answers = try await [first, second]
+      #expect(answers.allSatisfy { $0["result"]?["healed"] == true }, "\(answers)")
+      let stepCounts = answers.compactMap { $0["result"]?["steps"]?.arrayValue?.count }.sorted()
+      #expect(stepCounts == [0, 1])
+      #expect(answers.contains { $0["result"]?["waitedForConcurrentHeal"] == true })
+      for session in sessions { #expect(try await session.finish() == 0) }
+    }
+    await daemon.stop()
+    try result.get()
+    #expect(scene.startInvocations == 1)
+    #expect(try scene.actionLogEntries().count == 1)
+  }
+
+  @Test(
+    "wait on a terminal, interrupted: exit 128 + signal, the status line cleared before the last word",
+    arguments: [SIGINT, SIGTERM])
+  func interruptedWaitOnTerminal(signal: Int32) async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let terminal = try PseudoTerminal()
+    let child = try ChildProcess(
+      executable: PreflightBinary.path, arguments: ["wait", "--timeout", "60s"],
+      environment: PreflightBinary.cleanEnvironment(["DOCKER_HOST": "unix://\(directory.file("none.sock"))"]),
+      standardErrorPath: terminal.path)
+    terminal.childStarted()
+    try child.closeInput()
+    try await terminal.waitFor("socket missing")
+    child.signal(signal)
+    #expect(await child.exitStatus(within: .seconds(30)) == 128 + signal)
+    let screen = try await terminal.waitForEnd()
+    let clear = "\r\u{1B}[2K"
+    let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
+    // The last thing drawn is the cleared line, then the word, on a line of its own (the terminal adds \r).
+    #expect(screen.hasSuffix(clear + "docker-preflight: interrupted (\(name))\r\n"), "\(screen.debugDescription)")
+    let lastClear = try #require(screen.range(of: clear, options: .backwards))
+    #expect(!screen[lastClear.upperBound...].contains("⠋"))
+  }
+}
