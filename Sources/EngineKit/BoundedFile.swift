@@ -41,6 +41,26 @@ enum BoundedFile {
     }
   }
 
+  /// At most the first `limit` bytes of the file: for files whose start is what matters (a process's command line,
+  /// whose program comes first), however long the rest.
+  static func prefix(_ path: String, limit: Int) throws(Failure) -> [UInt8] {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw .system(errno) }
+    defer { close(descriptor) }
+    var bytes = [UInt8](repeating: 0, count: limit)
+    var filled = 0
+    while filled < limit {
+      let count = bytes.withUnsafeMutableBytes { readDescriptor(descriptor, $0.baseAddress! + filled, limit - filled) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        throw .system(errno)
+      }
+      if count == 0 { break }
+      filled += count
+    }
+    return Array(bytes[..<filled])
+  }
+
   /// Whether `path` names an existing file (following symlinks), as `os.Stat` does for the docker CLI.
   static func exists(_ path: String) -> Bool {
     var information = stat()

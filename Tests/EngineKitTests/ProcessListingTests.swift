@@ -47,6 +47,18 @@ struct ProcessListingTests {
     #expect(processes.map(\.name) == ["init", "com.docker.backend"])
     #expect(processes.last?.arguments == ["/opt/docker-desktop/bin/com.docker.backend", "--with-frontend"])
   }
+
+  @Test("/proc: a command line of megabytes is read up to its bound, and the process still named (fixture tree)")
+  func longCommandLine() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let proc = try ProcFixture(in: directory)
+    try proc.add(pid: 4242, ["/opt/docker-desktop/bin/com.docker.backend", String(repeating: "x", count: 4 << 20)])
+    let processes = ProcessListing.scanProc(proc.root)
+    #expect(processes.map(\.name) == ["com.docker.backend"])
+    let read = processes.first?.arguments.joined(separator: "\0").utf8.count ?? .max
+    #expect(read <= ProcessListing.maxCommandLineBytes)
+  }
 }
 
 /// A fixture /proc tree: `<pid>/cmdline` (NUL-separated, NUL-terminated) and `<pid>/comm`.

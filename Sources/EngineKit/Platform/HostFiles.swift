@@ -51,6 +51,11 @@ public enum HostFiles {
     try? BoundedFile.read(path, limit: limit)
   }
 
+  /// The first `limit` bytes of a file (all of it when shorter), or `nil` when it cannot be read.
+  public static func prefix(of path: String, limit: Int) -> [UInt8]? {
+    try? BoundedFile.prefix(path, limit: limit)
+  }
+
   /// A file's text, trimmed of surrounding white space.
   public static func text(of path: String) -> String? {
     contents(of: path).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace }

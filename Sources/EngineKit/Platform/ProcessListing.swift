@@ -17,11 +17,16 @@ public struct HostProcess: Sendable, Hashable, CustomStringConvertible {
 /// Reads the process lists each platform offers: Linux's /proc, macOS's `ps -axo pid=,comm=`, Windows's
 /// `tasklist.exe /FO CSV /NH`.
 public enum ProcessListing {
+  /// The part of a command line read: the program comes first, and arguments past this say nothing we use.
+  public static let maxCommandLineBytes = 64 << 10
+
   /// Every process under `procRoot`, named from `cmdline`'s first argument; kernel threads (empty `cmdline`) are
-  /// left out. `comm` is not used for names: Linux cuts it to 15 bytes (`com.docker.back`).
+  /// left out. `comm` is not used for names: Linux cuts it to 15 bytes (`com.docker.back`). A command line longer
+  /// than ``maxCommandLineBytes`` is read up to that, its last argument cut.
   public static func scanProc(_ procRoot: String) -> [HostProcess] {
     HostFiles.entries(of: procRoot).compactMap { entry in
-      guard let pid = Int(entry), let raw = HostFiles.contents(of: "\(procRoot)/\(entry)/cmdline", limit: 64 << 10)
+      guard let pid = Int(entry),
+        let raw = HostFiles.prefix(of: "\(procRoot)/\(entry)/cmdline", limit: maxCommandLineBytes)
       else { return nil }
       let arguments = raw.split(separator: 0, omittingEmptySubsequences: false).map {
         String(decoding: $0, as: UTF8.self)
