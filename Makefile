@@ -29,6 +29,7 @@ APT_PACKAGES := \
   neovim \
   gcc \
   libc6-dev \
+  time \
 
 # What `make fuzz` needs on top: autotools to build jansson from Debian's source package, dpkg-dev to unpack it.
 FUZZ_APT_PACKAGES := \
