@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import JSONRPC
 import TestSupport
 import Testing
 
@@ -100,11 +101,11 @@ struct ProcessFaultTests {
       try await session.sendRequest(
         id: "heal", method: "heal", params: ["allow": true, "strategies": ["dockerd"], "timeoutMs": 120_000])
       _ = try await heal.wrapper.launched!.waitForLine(containing: "launched")
-      await session.child.signal(signal)
+      session.child.signal(signal)
       let answer = try await session.response(to: "heal", timeout: .seconds(30))
       #expect(answer["error"]?["code"] == -32800, "\(answer)")
       #expect(try await session.exitStatus() == 128 + signal)
-      #expect(await session.child.standardError.contains("stopping (\(signal == SIGTERM ? "SIGTERM" : "SIGINT"))"))
+      #expect(session.child.standardError.contains("stopping (\(signal == SIGTERM ? "SIGTERM" : "SIGINT"))"))
 
       let lines = try heal.actionLog()
       #expect(lines.map { $0["outcome"] } == ["cancelled", "interrupted"])
@@ -141,6 +142,96 @@ struct ProcessFaultTests {
     try result.get()
     #expect(scene.startInvocations == 1)
     #expect(try scene.actionLogEntries().count == 1)
+  }
+
+  // MARK: - Clients that go wrong, with real work in flight
+
+  @Test(
+    "stdin closed mid-message while a watch and a diagnose of a real daemon are in flight: both end, exit 0",
+    arguments: [Framing.contentLength, .newlineDelimited])
+  func stdinClosedWithWorkInFlight(framing: Framing) async throws {
+    try await withDockerDaemon { daemon in
+      let directory = try TemporaryDirectory()
+      defer { directory.remove() }
+      // /info held for 2 s: the diagnose is surely in flight when stdin closes.
+      let relay = try await FaultListener.start(
+        .relay(upstream: daemon.socketPath, holding: ["/info": .seconds(2)]), unixSocket: directory.file("slow.sock"))
+      defer { Task { await relay.stop() } }
+      let session = try ServeSession(
+        framing: framing, environment: PreflightBinary.cleanEnvironment(["DOCKER_HOST": daemon.host]),
+        captured: false)
+      #expect(try await session.request("watch", params: ["intervalMs": 500])["result"]?["status"] == "ready")
+      try await session.sendRequest(
+        id: "in-flight", method: "diagnose", params: ["host": .string(relay.host), "timeoutMs": 10_000])
+      _ = await relay.request(containing: "/info")
+      var next: [UInt8] = []
+      framing.frame(Array(#"{"jsonrpc":"2.0","id":"cut","method":"diagnose"}"#.utf8), into: &next)
+      try await session.sendRaw(Array(next.prefix(next.count / 2)))
+      #expect(try await session.finish() == 0)
+      let messages = await session.drainInbox()
+      let diagnosed = messages.first { $0["id"] == "in-flight" }
+      #expect(diagnosed?["result"]?["healthy"] == true, "\(messages)")
+      #expect(messages.first { $0["id"] == .null }?["error"]?["code"] == -32700)
+      #expect(!messages.contains { $0["id"] == "cut" })
+      #expect(messages.allSatisfy { $0.objectValue != nil }, "half a message written: \(messages)")
+    }
+  }
+
+  @Test(
+    "a client that stops reading with daemon requests in flight: serve stalls, bounded; then answers every one",
+    arguments: [Framing.contentLength, .newlineDelimited])
+  func clientStopsReadingWithWorkInFlight(framing: Framing) async throws {
+    try await withDockerDaemon { daemon in
+      let child = try ChildProcess(
+        executable: PreflightBinary.path, arguments: ["serve"],
+        environment: PreflightBinary.cleanEnvironment(["DOCKER_HOST": daemon.host]))
+      defer { Task { await child.terminate() } }
+      // A watch, then 5000 requests answered at once (each echoing a 1 KiB id: 5 MB of answers, five times what
+      // the server may queue), with a diagnose of the daemon every 500.
+      let count = 5000
+      let padding = String(repeating: "p", count: 1024)
+      var bytes: [UInt8] = []
+      let watch = #"{"jsonrpc":"2.0","id":"watch","method":"watch","params":{"intervalMs":500}}"#
+      framing.frame(Array(watch.utf8), into: &bytes)
+      for id in 0..<count {
+        let body =
+          id % 500 == 0
+          ? #"{"jsonrpc":"2.0","id":"\#(id)-diagnose","method":"diagnose"}"#
+          : #"{"jsonrpc":"2.0","id":"\#(id)-\#(padding)","method":"nope"}"#
+        framing.frame(Array(body.utf8), into: &bytes)
+      }
+      let input = bytes
+      let taken = try await offThreadPool { try child.writeUntilStalled(input, quiet: .seconds(3)) }
+      #expect(taken < input.count, "the server read all \(input.count) bytes while nobody read its answers")
+      let stalledMemory = child.residentMemory?.peak ?? .max
+      #expect(stalledMemory < MalformedInputTests.peakMemoryLimit, "peak \(stalledMemory >> 20) MiB while stalled")
+
+      var rest = Array(input[taken...])
+      framing.frame(Array(#"{"jsonrpc":"2.0","id":"unwatch","method":"unwatch"}"#.utf8), into: &rest)
+      let remaining = rest
+      let writer = Task { try await offThreadPool { try child.write(remaining); try child.closeInput() } }
+      var splitter = MessageSplitter(maxMessageBytes: 1 << 20)
+      var answers: [String: JSONValue] = [:]
+      for await chunk in child.output {
+        splitter.append(chunk)
+        while let event = splitter.next() {
+          guard case .message(let body) = event else {
+            Issue.record("not a framed message: \(event)")
+            continue
+          }
+          let message = try JSONValue.parse(body)
+          answers[message["id"]?.stringValue ?? "?"] = message
+        }
+      }
+      try await writer.value
+      #expect(answers.count == count + 2)
+      #expect(answers["watch"]?["result"]?["status"] == "ready")
+      #expect(answers["unwatch"]?["result"] == [:])
+      let diagnosed = answers.filter { $0.key.hasSuffix("-diagnose") }.values
+      #expect(diagnosed.count == count / 500)
+      #expect(diagnosed.allSatisfy { $0["result"]?["healthy"] == true }, "\(Array(diagnosed))")
+      #expect(await child.exitStatus(within: .seconds(30)) == 0)
+    }
   }
 
   @Test(
