@@ -261,17 +261,75 @@ public final class FaultListener: Sendable {
       context.fireChannelInactive()
     }
 
-    /// The engine went away: when its socket no longer accepts, stop listening first (so that the client, looking
-    /// again, finds a socket nobody listens on), then hang up on the client.
+    /// A connection to the engine dropped. When the engine went away, stop listening first (so that the client,
+    /// looking again, finds a socket nobody listens on), then hang up on the client; otherwise hang up only.
+    ///
+    /// Whether it went away is asked of the engine, not of its socket: the kernel closes a killed daemon's
+    /// descriptors one by one, so its listening socket may still accept for a moment after its connections dropped;
+    /// but it never answers again.
     static func hangUp(_ client: any Channel, upstream: String, listener: ListenerBox) {
-      guard SocketProbe.state(of: upstream) != .listening, let server = listener.channel.withLock({ $0 }) else {
-        client.close(promise: nil)
-        return
+      PingProbe.answers(upstream, on: client.eventLoop).whenComplete { answered in
+        guard case .success(false) = answered, let server = listener.channel.withLock({ $0 }) else {
+          client.close(promise: nil)
+          return
+        }
+        server.close().whenComplete { _ in
+          listener.leaveStaleSocket()
+          client.close(promise: nil)
+        }
       }
-      server.close().whenComplete { _ in
-        listener.leaveStaleSocket()
-        client.close(promise: nil)
+    }
+  }
+
+  /// `HEAD /_ping` to the engine at a unix socket: `true` once any answer arrives, `false` when the connection is
+  /// refused or closes unanswered (a dying daemon's listening socket, closed as its process ends).
+  private final class PingProbe: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Settled once, on the probe's event loop, by whichever comes first.
+    final class Outcome: Sendable {
+      let promise: EventLoopPromise<Bool>
+      private let settled = Mutex(false)
+      init(_ promise: EventLoopPromise<Bool>) { self.promise = promise }
+      func settle(_ answered: Bool) {
+        guard !settled.withLock({ was in defer { was = true }; return was }) else { return }
+        promise.succeed(answered)
       }
+    }
+
+    let outcome: Outcome
+    init(outcome: Outcome) { self.outcome = outcome }
+
+    static func answers(_ path: String, on loop: any EventLoop) -> EventLoopFuture<Bool> {
+      let outcome = Outcome(loop.makePromise(of: Bool.self))
+      ClientBootstrap(group: loop)
+        .channelInitializer { channel in
+          channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(PingProbe(outcome: outcome))
+          }
+        }
+        .connect(unixDomainSocketPath: path)
+        .whenFailure { _ in outcome.settle(false) }
+      return outcome.promise.futureResult
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+      let ping = ByteBuffer(string: "HEAD /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
+      context.writeAndFlush(wrapOutboundOut(ping), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+      outcome.settle(true)
+      context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+      outcome.settle(false)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+      context.close(promise: nil)
     }
   }
 

@@ -20,8 +20,10 @@ struct HostileEngineTests {
     Case(name: "closes on accept", behaviour: .closeOnAccept, kind: .protocolError, says: "closed the connection"),
     Case(name: "garbage", behaviour: .garbage, kind: .notAnEngine, says: "not with HTTP"),
     Case(
+      // Depending on when the client sees the close (reading the head, or still writing), it "closed the connection
+      // before it finished answering" or "dropped the connection before answering": a protocol error either way.
       name: "headers, then close", behaviour: .halfResponse(claimedLength: 100, sentLength: 0, thenHang: false),
-      kind: .protocolError, says: "closed the connection before it finished answering"),
+      kind: .protocolError, says: "the connection before"),
     Case(
       name: "Content-Length larger than the body sent, then close",
       behaviour: .halfResponse(claimedLength: 5000, sentLength: 10, thenHang: false), kind: .protocolError,

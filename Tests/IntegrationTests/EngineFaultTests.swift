@@ -109,21 +109,14 @@ struct EngineFaultTests {
     "a daemon killed while check waits on its answer: the report says it stopped, at once",
     arguments: ["_ping", "/version", "/info"])
   func killedMidDiagnose(held: String) async throws {
-    let daemon = try await DockerDaemon.start()
-    let relayDirectory = try TemporaryDirectory()
-    defer { relayDirectory.remove() }
-    let relay = try await FaultListener.start(
-      .relay(upstream: daemon.socketPath, holding: [held: .seconds(60)]),
-      unixSocket: relayDirectory.file("docker.sock"))
-    let result = await capture {
+    try await HeldDaemon.with(holding: held) { daemon in
       let clock = ContinuousClock()
       let started = clock.now
       let check = try ChildProcess(
-        executable: PreflightBinary.path, arguments: ["check", "--json", "--timeout", "30s", "-H", relay.host],
+        executable: PreflightBinary.path, arguments: ["check", "--json", "--timeout", "30s", "-H", daemon.host],
         environment: PreflightBinary.cleanEnvironment())
       try check.closeInput()
-      _ = await relay.request(containing: held)
-      await daemon.kill()
+      await daemon.killWhileHeld()
       var output: [UInt8] = []
       for await chunk in check.output { output += chunk }
       let status = await check.exitStatus(within: .seconds(30))
@@ -141,56 +134,34 @@ struct EngineFaultTests {
         #expect(report["issues"]?[0]?["message"]?.stringValue?.contains("stopped while answering") == true)
       }
     }
-    await relay.stop()
-    await daemon.stop()
-    try result.get()
   }
 
   @Test("a daemon killed during waitReady: the wait goes on, and answers ready when another daemon takes the socket")
   func killedMidWaitReady() async throws {
-    let first = try await DockerDaemon.start()
-    let socketDirectory = try TemporaryDirectory(prefix: "dk")
-    let relay = try await FaultListener.start(
-      .relay(upstream: first.socketPath, holding: ["/version": .seconds(60)]),
-      unixSocket: socketDirectory.file("docker.sock"))
-    let session = try ServeSession(framing: .contentLength)
-    var second: DockerDaemon?
-    let result = await capture {
+    try await HeldDaemon.with(holding: "/version") { daemon in
+      let session = try ServeSession(framing: .contentLength)
       try await session.sendRequest(
         id: "w", method: "waitReady",
-        params: ["host": .string(relay.host), "timeoutMs": 90_000, "workDoneToken": "w"])
-      _ = await relay.request(containing: "/version")
-      await first.kill()
+        params: ["host": .string(daemon.host), "timeoutMs": 90_000, "workDoneToken": "w"])
+      await daemon.killWhileHeld()
       // The relay's socket is left stale, as the daemon's would be; the wait sees it refused, then a new daemon.
       _ = try await session.take(what: "the refused phase") { $0["params"]?["value"]?["phase"] == "refused" }
-      second = try await DockerDaemon.start(in: socketDirectory)
+      try await daemon.replace()
       let answer = try await session.response(to: "w", timeout: .seconds(90))
       #expect(answer["result"]?["ready"] == true, "\(answer)")
       #expect(answer["result"]?["report"]?["healthy"] == true)
       #expect(try await session.finish() == 0)
     }
-    await relay.stop()
-    await second?.stop()
-    await first.stop()
-    socketDirectory.remove()
-    try result.get()
   }
 
   @Test("a daemon killed during wait, and never back: wait gives up at its timeout, saying it stopped")
   func killedMidWait() async throws {
-    let daemon = try await DockerDaemon.start()
-    let relayDirectory = try TemporaryDirectory()
-    defer { relayDirectory.remove() }
-    let relay = try await FaultListener.start(
-      .relay(upstream: daemon.socketPath, holding: ["/version": .seconds(60)]),
-      unixSocket: relayDirectory.file("docker.sock"))
-    let result = await capture {
+    try await HeldDaemon.with(holding: "/version") { daemon in
       let wait = try ChildProcess(
-        executable: PreflightBinary.path, arguments: ["wait", "--json", "--timeout", "4s", "-H", relay.host],
+        executable: PreflightBinary.path, arguments: ["wait", "--json", "--timeout", "4s", "-H", daemon.host],
         environment: PreflightBinary.cleanEnvironment())
       try wait.closeInput()
-      _ = await relay.request(containing: "/version")
-      await daemon.kill()
+      await daemon.killWhileHeld()
       var output: [UInt8] = []
       for await chunk in wait.output { output += chunk }
       #expect(await wait.exitStatus(within: .seconds(30)) == 1)
@@ -199,42 +170,25 @@ struct EngineFaultTests {
       #expect((answer["elapsedMs"]?.intValue ?? .max) < 4000 + 600 + 900)
       #expect(answer["report"]?["issues"]?[0]?["code"] == "connection-refused", "\(answer)")
     }
-    await relay.stop()
-    await daemon.stop()
-    try result.get()
   }
 
   @Test("watch: a daemon killed while the watch's first diagnosis waits on it starts the watch unreachable; then ready")
   func killedMidWatch() async throws {
-    let first = try await DockerDaemon.start()
-    let socketDirectory = try TemporaryDirectory(prefix: "dk")
-    let relay = try await FaultListener.start(
-      .relay(upstream: first.socketPath, holding: ["/version": .seconds(60)]),
-      unixSocket: socketDirectory.file("docker.sock"))
-    let session = try ServeSession(framing: .contentLength)
-    var second: DockerDaemon?
-    let result = await capture {
+    try await HeldDaemon.with(holding: "/version") { daemon in
+      let session = try ServeSession(framing: .contentLength)
       try await session.sendRequest(
-        id: "watch", method: "watch", params: ["host": .string(relay.host), "intervalMs": 1000])
-      _ = await relay.request(containing: "/version")
-      await first.kill()
+        id: "watch", method: "watch", params: ["host": .string(daemon.host), "intervalMs": 1000])
+      await daemon.killWhileHeld()
       let watching = try await session.response(to: "watch", timeout: .seconds(30))
       #expect(watching["result"]?["status"] == "unreachable", "\(watching)")
       #expect(watching["result"]?["report"]?["issues"]?[0]?["code"] == "connection-refused")
-      second = try await DockerDaemon.start(in: socketDirectory)
-      let back = try await session.take(timeout: .seconds(60), what: "healthChanged") {
-        $0["method"] == "healthChanged"
-      }
+      try await daemon.replace()
+      let back = try await session.healthChanged(within: .seconds(60))
       #expect(back["params"]?["status"] == "ready")
       #expect(back["params"]?["previous"] == "unreachable")
       #expect(try await session.request("unwatch")["result"] == [:])
       #expect(try await session.finish() == 0)
     }
-    await relay.stop()
-    await second?.stop()
-    await first.stop()
-    socketDirectory.remove()
-    try result.get()
   }
 
   @Test("watch: a daemon that hangs (SIGSTOP) is reported unreachable by the periodic ping, and ready when it resumes")
@@ -246,11 +200,11 @@ struct EngineFaultTests {
       let watching = try await session.request("watch", params: ["intervalMs": 1000])
       #expect(watching["result"]?["status"] == "ready")
       daemon.process.signal(SIGSTOP)
-      let lost = try await session.take(timeout: .seconds(30), what: "healthChanged") { $0["method"] == "healthChanged" }
+      let lost = try await session.healthChanged(within: .seconds(30))
       daemon.process.signal(SIGCONT)
       #expect(lost["params"]?["status"] == "unreachable")
       #expect(lost["params"]?["report"]?["issues"]?[0]?["code"] == "timeout")
-      let back = try await session.take(timeout: .seconds(60), what: "healthChanged") { $0["method"] == "healthChanged" }
+      let back = try await session.healthChanged(within: .seconds(60))
       #expect(back["params"]?["status"] == "ready")
       #expect(back["params"]?["previous"] == "unreachable")
       #expect(try await session.request("unwatch")["result"] == [:])
@@ -275,9 +229,7 @@ struct EngineFaultTests {
       let elsewhere = daemon.directory.file("impostor.sock")
       impostor = try await FaultListener.start(.answerHTTP(status: 404), unixSocket: elsewhere)
       #expect(rename(elsewhere, daemon.socketPath) == 0)
-      let changed = try await session.take(timeout: .seconds(30), what: "healthChanged") {
-        $0["method"] == "healthChanged"
-      }
+      let changed = try await session.healthChanged(within: .seconds(30))
       #expect(changed["params"]?["status"] == "unreachable")
       #expect(changed["params"]?["report"]?["issues"]?[0]?["code"] == "not-an-engine")
       #expect(try await session.request("unwatch")["result"] == [:])
@@ -367,6 +319,68 @@ struct EngineFaultTests {
     #expect(logged.count == 1)
     #expect(logged.first?["outcome"] == "failed")
     #expect(logged.first?["output"]?.stringValue?.contains(says) == true)
+  }
+}
+
+extension ServeSession {
+  /// The next `healthChanged` notification; other messages stay in order.
+  func healthChanged(within timeout: Duration) async throws -> JSONValue {
+    try await take(timeout: timeout, what: "healthChanged") { $0["method"] == "healthChanged" }
+  }
+}
+
+/// A private daemon behind a relay that holds every call to `held` for a minute, on a socket in a directory of its
+/// own: a test kills the daemon while that call waits, and may start another daemon on the same socket.
+final class HeldDaemon: @unchecked Sendable {
+  let held: String
+  private let daemon: DockerDaemon
+  private let relay: FaultListener
+  private let socketDirectory: TemporaryDirectory
+  /// Set by ``replace()`` only, from the test's one task.
+  private var replacement: DockerDaemon?
+  /// The relay's address, where the test points docker-preflight.
+  var host: String { relay.host }
+
+  private init(held: String, daemon: DockerDaemon, relay: FaultListener, socketDirectory: TemporaryDirectory) {
+    self.held = held
+    self.daemon = daemon
+    self.relay = relay
+    self.socketDirectory = socketDirectory
+  }
+
+  /// Runs `body` with the scene, then stops the relay and every daemon by pid, whatever `body` did.
+  static func with(holding held: String, _ body: (HeldDaemon) async throws -> Void) async throws {
+    let daemon = try await DockerDaemon.start()
+    let socketDirectory = try TemporaryDirectory(prefix: "dk")
+    let relay: FaultListener
+    do {
+      relay = try await FaultListener.start(
+        .relay(upstream: daemon.socketPath, holding: [held: .seconds(60)]),
+        unixSocket: socketDirectory.file("docker.sock"))
+    } catch {
+      await daemon.stop()
+      socketDirectory.remove()
+      throw error
+    }
+    let scene = HeldDaemon(held: held, daemon: daemon, relay: relay, socketDirectory: socketDirectory)
+    let result = await capture { try await body(scene) }
+    await relay.stop()
+    await scene.replacement?.stop()
+    await daemon.stop()
+    socketDirectory.remove()
+    try result.get()
+  }
+
+  /// Waits until the held call reaches the relay, then SIGKILLs the daemon: the relay hangs up on its clients and
+  /// leaves its socket behind, stale, as the daemon's own would be.
+  func killWhileHeld() async {
+    _ = await relay.request(containing: held)
+    await daemon.kill()
+  }
+
+  /// Starts another daemon on the relay's socket.
+  func replace() async throws {
+    replacement = try await DockerDaemon.start(in: socketDirectory)
   }
 }
 
