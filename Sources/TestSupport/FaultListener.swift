@@ -37,13 +37,20 @@ public final class FaultListener: Sendable {
 
   private let channel: any Channel
   private let listenerBox: ListenerBox
+  /// A thread of its own: a flood keeps its event loop busy for as long as the client reads, and on the shared loops
+  /// it would starve every other test's connections in the process (their timeouts fired on a loaded machine).
+  private let group: MultiThreadedEventLoopGroup
   /// `tcp://127.0.0.1:PORT` or `unix://PATH`.
   public let host: String
   /// `GET /v1.41/info`, `HEAD /_ping`, … as each request head arrives, on any connection.
   public let requests: AsyncStream<String>
 
-  private init(channel: any Channel, listenerBox: ListenerBox, host: String, requests: AsyncStream<String>) {
+  private init(
+    channel: any Channel, listenerBox: ListenerBox, group: MultiThreadedEventLoopGroup, host: String,
+    requests: AsyncStream<String>
+  ) {
     self.channel = channel
+    self.group = group
     self.listenerBox = listenerBox
     self.host = host
     self.requests = requests
@@ -53,7 +60,8 @@ public final class FaultListener: Sendable {
   public static func start(_ behaviour: Behaviour, unixSocket: String? = nil) async throws -> FaultListener {
     let (requests, announce) = AsyncStream.makeStream(of: String.self)
     let listener = ListenerBox(unixSocket: unixSocket)
-    let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let bootstrap = ServerBootstrap(group: group)
       .childChannelInitializer { channel in
         listener.connections.withLock { $0.append(channel) }
         return channel.eventLoop.makeCompletedFuture {
@@ -68,15 +76,20 @@ public final class FaultListener: Sendable {
       }
     let channel: any Channel
     let host: String
-    if let unixSocket {
-      channel = try await bootstrap.bind(unixDomainSocketPath: unixSocket, cleanupExistingSocketFile: true).get()
-      host = "unix://\(unixSocket)"
-    } else {
-      channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
-      host = "tcp://127.0.0.1:\(channel.localAddress?.port ?? 0)"
+    do {
+      if let unixSocket {
+        channel = try await bootstrap.bind(unixDomainSocketPath: unixSocket, cleanupExistingSocketFile: true).get()
+        host = "unix://\(unixSocket)"
+      } else {
+        channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        host = "tcp://127.0.0.1:\(channel.localAddress?.port ?? 0)"
+      }
+    } catch {
+      try? await group.shutdownGracefully()
+      throw error
     }
     listener.channel.withLock { $0 = channel }
-    return FaultListener(channel: channel, listenerBox: listener, host: host, requests: requests)
+    return FaultListener(channel: channel, listenerBox: listener, group: group, host: host, requests: requests)
   }
 
   /// Stops listening, leaving a socket file nobody listens on (NIO removes its own; a killed daemon leaves it), then
@@ -85,6 +98,7 @@ public final class FaultListener: Sendable {
     try? await channel.close()
     listenerBox.leaveStaleSocket()
     for connection in listenerBox.connections.withLock({ $0 }) { try? await connection.close() }
+    try? await group.shutdownGracefully()
   }
 
   /// Waits for the first request whose head contains `fragment` (`"/info"`, `"_ping"`), and returns its line.
