@@ -92,11 +92,15 @@ public final class FaultListener: Sendable {
     return FaultListener(channel: channel, listenerBox: listener, group: group, host: host, requests: requests)
   }
 
-  /// Stops listening, leaving a socket file nobody listens on (NIO removes its own; a killed daemon leaves it), then
-  /// hangs up every connection.
-  public func stop() async {
+  /// Stops listening, leaving a socket file nobody listens on (NIO removes its own; a killed daemon leaves it) or, with
+  /// `leavingSocket: false`, none (a daemon that removed it), then hangs up every connection.
+  public func stop(leavingSocket: Bool = true) async {
     try? await channel.close()
-    listenerBox.leaveStaleSocket()
+    if leavingSocket {
+      listenerBox.leaveStaleSocket()
+    } else if let unixSocket = listenerBox.unixSocket {
+      unlink(unixSocket)
+    }
     for connection in listenerBox.connections.withLock({ $0 }) { try? await connection.close() }
     try? await group.shutdownGracefully()
   }

@@ -86,9 +86,8 @@ struct HostileEngineTests {
         try await EngineClient(endpoint: endpoint, timeout: .seconds(30)).withSession { try await $0.ping() }
       }
       _ = await listener.request(containing: "_ping")
-      // The listener goes (its socket file stays, as a killed daemon leaves it), then the connection drops.
-      await listener.stop()
-      if removesSocket { unlink(socket) }
+      // The listener goes (its socket file stays, as a killed daemon leaves it, or goes), then the connection drops.
+      await listener.stop(leavingSocket: !removesSocket)
       let error = await #expect(throws: EngineError.self) { try await call.value }
       #expect(error?.kind == (removesSocket ? .socketMissing : .connectionRefused), "\(error?.message ?? "")")
       #expect(error?.message.contains("stopped while answering") == true, "\(error?.message ?? "")")
