@@ -184,7 +184,11 @@ struct EngineFaultTests {
       await daemon.killWhileHeld()
       let watching = try await session.response(to: "watch", timeout: .seconds(30))
       #expect(watching["result"]?["status"] == "unreachable", "\(watching)")
-      #expect(watching["result"]?["report"]?["issues"]?[0]?["code"] == "connection-refused")
+      // A killed daemon's connections drop only once the kernel has torn it down, which on a loaded machine may take
+      // longer than the watch's 2 s per call: what the watch saw then was silence. (The class of a daemon stopping
+      // mid-answer is killedMidDiagnose's, with time to spare.)
+      let code = watching["result"]?["report"]?["issues"]?[0]?["code"]?.stringValue ?? ""
+      #expect(["connection-refused", "timeout"].contains(code), "\(code)")
       try await daemon.replace()
       let back = try await session.healthChanged(within: .seconds(60))
       #expect(back["params"]?["status"] == "ready")
