@@ -20,13 +20,14 @@ public final class PseudoTerminal: @unchecked Sendable {
   public init() throws {
     // posix_openpt is open(2) of /dev/ptmx; grantpt is a no-op on devpts.
     let master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
-    guard master >= 0, let unlock = Self.unlockpt, let nameOf = Self.ptsname, unlock(master) == 0,
-      let name = nameOf(master)
+    var name = [CChar](repeating: 0, count: 128)
+    guard master >= 0, let unlock = Self.unlockpt, let nameOf = Self.ptsnameR, unlock(master) == 0,
+      nameOf(master, &name, name.count) == 0
     else {
       throw FixtureError("cannot open a pseudo-terminal: \(String(cString: strerror(errno)))")
     }
     self.master = master
-    path = String(cString: name)
+    path = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC)
     guard slave >= 0 else { throw FixtureError("cannot open \(path): \(String(cString: strerror(errno)))") }
     let input = FileDescriptorInput(descriptor: master, chunkSize: 4096)
@@ -39,9 +40,12 @@ public final class PseudoTerminal: @unchecked Sendable {
     }
   }
 
-  /// glibc's `unlockpt` and `ptsname`, looked up at run time: Swift's Glibc module hides them (XSI extensions).
+  /// glibc's `unlockpt` and `ptsname_r`, looked up at run time: Swift's Glibc module hides them (XSI extensions).
+  /// `ptsname_r`, not `ptsname`, whose static buffer two terminals opened at once (parallel tests) would share: each
+  /// child then wrote to the other's terminal.
   private static let unlockpt: (@convention(c) (Int32) -> Int32)? = symbol("unlockpt")
-  private static let ptsname: (@convention(c) (Int32) -> UnsafeMutablePointer<CChar>?)? = symbol("ptsname")
+  private static let ptsnameR: (@convention(c) (Int32, UnsafeMutablePointer<CChar>?, Int) -> Int32)? = symbol(
+    "ptsname_r")
 
   private static func symbol<T>(_ name: String) -> T? {
     guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }

@@ -104,14 +104,15 @@ struct SecurityTests {
   enum HealPath: String, CaseIterable, Sendable {
     case cliHeal = "heal"
     case cliWait = "wait --heal"
+    case cliExec = "exec --heal"
     case cliHealWithdrawn = "heal, consent in the file withdrawn by PREFLIGHT_HEAL=0"
     case serveHeal = "serve heal"
     case serveWaitReady = "serve waitReady {heal}"
     case serveWatch = "serve watch {recover}"
   }
 
-  /// The commands that take `--yes` today; `exec --heal` and the docker-path shim join this table when they land
-  /// (PreflightCLITests checks that every command taking `--yes` is listed).
+  /// Every command that takes `--yes` (PreflightCLITests checks that each is listed), and the protocol's healing
+  /// methods. The docker-path shim takes no `--yes`: DockerShimTests proves it heals only with standing consent.
   @Test("no consent, no heal: every path refuses and runs nothing", arguments: HealPath.allCases)
   func consent(path: HealPath) async throws {
     var scene = try HealTests.Scene()
@@ -127,6 +128,12 @@ struct SecurityTests {
       let run = try await PreflightRun.run(["wait", "--heal", "--timeout", "20s"], environment: scene.environment)
       #expect(run.status == 1)
       #expect(run.standardOutput.contains("heal not permitted"))
+    case .cliExec:
+      let marker = scene.directory.file("ran")
+      let run = try await PreflightRun.run(
+        ["exec", "--heal", "--timeout", "20s", "--", "/usr/bin/touch", marker], environment: scene.environment)
+      #expect(run.status == 1)
+      #expect(!FileManager.default.fileExists(atPath: marker))
     case .cliHealWithdrawn:
       _ = try scene.directory.write(#"{"heal": {"allow": true}}"#, to: "config/docker-preflight/config.json")
       scene.environment["PREFLIGHT_HEAL"] = "0"

@@ -8,7 +8,7 @@ import Testing
 @Suite("Consent on every healing command")
 struct ConsentFlagTests {
   /// The commands SecurityTests.consent drives without consent.
-  static let coveredByConsentTests: Set<String> = ["heal", "wait"]
+  static let coveredByConsentTests: Set<String> = ["heal", "wait", "exec"]
 
   @Test("every command that takes --yes is one the consent tests cover")
   func everyHealingCommandIsCovered() {
