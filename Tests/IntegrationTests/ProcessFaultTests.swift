@@ -118,24 +118,57 @@ struct ProcessFaultTests {
     try result.get()
   }
 
-  @Test("two serve processes healing at once: the engine is started once, and both answer healed")
+  @Test("two serve processes healing at once: the engine is started once; the second waits for the first, healed")
   func concurrentServeHeals() async throws {
     let daemon = try HealTests.DaemonHome()
     var scene = try HealTests.Scene(host: daemon.host)
     defer { scene.remove() }
-    scene.startCommand = [try scene.daemonStartScript(for: daemon.directory)]
+    // The start command says it was launched, then waits to be released before it starts the daemon: the second
+    // heal is sent while the first holds the heal lock, and the daemon starts once the second is seen waiting.
+    let launched = try NamedPipe(in: scene.directory, name: "launched.fifo")
+    let writerHold = FileHold(path: launched.path, flags: O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+    defer { withExtendedLifetime(writerHold) {} }
+    let release = scene.directory.file("release.fifo")
+    guard mkfifo(release, 0o600) == 0 else { throw FixtureError("mkfifo \(release)") }
+    let arguments = DockerDaemon.arguments(in: daemon.directory).map(StubCommands.shellQuoted).joined(separator: " ")
+    let log = daemon.directory.file("dockerd.log")
+    scene.startCommand = [
+      try scene.directory.write(
+        """
+        #!/bin/sh
+        printf 'started\\n' >> \(StubCommands.shellQuoted(scene.invocationsPath))
+        echo launched > \(StubCommands.shellQuoted(launched.path))
+        read _ < \(StubCommands.shellQuoted(release))
+        setsid dockerd \(arguments) > \(StubCommands.shellQuoted(log)) 2>&1 < /dev/null &
+        echo "dockerd launched"
+
+        """, to: "gated-start-engine", mode: 0o755)
+    ]
     let environment = PreflightBinary.cleanEnvironment(scene.environment)
-    let sessions = try [ServeSession(framing: .contentLength, environment: environment),
-      ServeSession(framing: .newlineDelimited, environment: environment)]
+    let sessions = try [
+      ServeSession(framing: .contentLength, environment: environment),
+      ServeSession(framing: .newlineDelimited, environment: environment),
+    ]
     let result = await capture {
-      let params: JSONValue = ["allow": true, "strategies": ["configured"], "timeoutMs": 90_000]
-      async let first = sessions[0].request("heal", params: params, timeout: .seconds(120))
-      async let second = sessions[1].request("heal", params: params, timeout: .seconds(120))
-      let answers = try await [first, second]
+      func params(_ token: JSONValue) -> JSONValue {
+        ["allow": true, "strategies": ["configured"], "timeoutMs": 90_000, "workDoneToken": token]
+      }
+      try await sessions[0].sendRequest(id: "first", method: "heal", params: params("first"))
+      _ = try await launched.waitForLine(containing: "launched")
+      try await sessions[1].sendRequest(id: "second", method: "heal", params: params("second"))
+      _ = try await sessions[1].take(what: "the second heal waiting for the lock") {
+        $0["params"]?["value"]?["message"]?.stringValue?.hasPrefix("waiting for another heal") == true
+      }
+      let opened = open(release, O_WRONLY | O_CLOEXEC)
+      _ = "go\n".withCString { write(opened, $0, 3) }
+      close(opened)
+      let answers = [
+        try await sessions[0].response(to: "first", timeout: .seconds(120)),
+        try await sessions[1].response(to: "second", timeout: .seconds(120)),
+      ]
       #expect(answers.allSatisfy { $0["result"]?["healed"] == true }, "\(answers)")
-      let stepCounts = answers.compactMap { $0["result"]?["steps"]?.arrayValue?.count }.sorted()
-      #expect(stepCounts == [0, 1])
-      #expect(answers.contains { $0["result"]?["waitedForConcurrentHeal"] == true })
+      #expect(answers.map { $0["result"]?["steps"]?.arrayValue?.count } == [1, 0])
+      #expect(answers.map { $0["result"]?["waitedForConcurrentHeal"] } == [false, true])
       for session in sessions { #expect(try await session.finish() == 0) }
     }
     await daemon.stop()
