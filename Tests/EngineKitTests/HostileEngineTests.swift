@@ -51,7 +51,7 @@ struct HostileEngineTests {
     let error = await #expect(throws: EngineError.self) {
       // A listener that hangs gets 1 s; the others answer at once, and get a bound a loaded machine cannot run out
       // of before they do: their class is under test, not the machine's speed.
-      let timeout: Duration = fault.kind == .timeout ? .seconds(1) : .seconds(10)
+      let timeout: Duration = fault.kind == .timeout ? .seconds(1) : .seconds(20)
       return try await EngineClient(endpoint: endpoint, timeout: timeout).withSession { session in
         _ = try await session.ping()
         _ = try await session.version()
@@ -60,7 +60,7 @@ struct HostileEngineTests {
     #expect(error?.kind == fault.kind, "\(error?.message ?? "no error")")
     #expect(error?.message.contains(fault.says) == true, "\(error?.message ?? "no error")")
     // Each call is bounded; the generous margin is for a shared machine, and proves an end, not a speed.
-    #expect(ContinuousClock.now - started < .seconds(30))
+    #expect(ContinuousClock.now - started < .seconds(60))
   }
 
   @Test("an event without end is refused once past the event bound")
