@@ -70,7 +70,13 @@ struct MalformedInputTests {
         } else {
           held = expect(followUp["result"]?["healthy"] == false, "\(label): follow-up \(followUp.excerpt)")
         }
-        held = check(await session.drainInbox(), owed: testCase.owed, label: label) && held
+        var messages = await session.drainInbox()
+        // Requests run at once: a request answered in its task (a context that does not exist) may answer after the
+        // follow-up on a loaded machine.
+        while messages.count < testCase.owed.count, let late = try? await session.nextMessage(timeout: .seconds(10)) {
+          messages.append(late)
+        }
+        held = check(messages, owed: testCase.owed, label: label) && held
       case .swallowsFollowUp:
         try await session.sendRequest(
           id: "follow-up", method: "diagnose", params: ["host": .string(fixture.missingSocket)])
