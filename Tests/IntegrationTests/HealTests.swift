@@ -49,6 +49,13 @@ struct HealTests {
         """, to: "start-engine", mode: 0o755)
     }
 
+    /// Restricts every heal of this scene (CLI and serve, with or without `--strategy`) to the configured start
+    /// command. As root, the cascade's last step launches a real `dockerd` on the scene's socket with the system's data
+    /// root, which would outlive the test: scenes whose heals may run past the configured command must call this.
+    func healOnlyByConfiguredCommand() throws {
+      _ = try directory.write(#"{"heal": {"strategies": ["configured"]}}"#, to: "config/docker-preflight/config.json")
+    }
+
     var startInvocations: Int {
       ((try? String(contentsOfFile: invocationsPath, encoding: .utf8)) ?? "").split(separator: "\n").count
     }

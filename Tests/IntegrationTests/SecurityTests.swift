@@ -216,6 +216,7 @@ struct SecurityTests {
 
         """, to: "leaky-start", mode: 0o755)
       scene.startCommand = [leaky]
+      try scene.healOnlyByConfiguredCommand()
       let planted = Array(secretValues.values) + [
         "cm9ib3Q6cmVnaXN0cnktcGFzcy04ZDJl", "registry-pass-8d2e", "ghcr-identity-5a7c", keyLine,
       ]
@@ -267,6 +268,7 @@ struct SecurityTests {
     defer { scene.remove() }
     let stub = try scene.stubs.add("start-engine", exitStatus: 1)
     scene.startCommand = [stub]
+    try scene.healOnlyByConfiguredCommand()
     // The docker CLI's configuration, with a context, and the places providers put their sockets.
     let config = scene.directory.file("docker-config")
     let contextName = "remote"
