@@ -26,11 +26,15 @@ public struct FileDescriptorInput: AsyncSequence, Sendable {
   let descriptor: Int32
   let chunkSize: Int
   let queue: DispatchQueue
+  /// Whatever closes the descriptor when it is released, kept alive by this input and its iterators: a descriptor
+  /// closed under a reader has its number given to the next file or socket opened, which the reader would then read.
+  let owner: (any AnyObject & Sendable)?
 
-  public init(descriptor: Int32, chunkSize: Int = 64 * 1024) {
+  public init(descriptor: Int32, chunkSize: Int = 64 * 1024, owner: (any AnyObject & Sendable)? = nil) {
     self.descriptor = descriptor
     self.chunkSize = chunkSize
     self.queue = DispatchQueue(label: "docker-preflight.input.\(descriptor)")
+    self.owner = owner
   }
 
   public struct AsyncIterator: AsyncIteratorProtocol {

@@ -12,11 +12,10 @@ public final class ChildProcess: @unchecked Sendable {
   public let pid: pid_t
   public let standardErrorPath: String
   private let inputDescriptor: Int32
-  private let outputDescriptor: Int32
+  private let outputDescriptor: OwnedDescriptor
   private let exit = ExitBox()
   private let inputLock = NSLock()
   private var inputClosed = false
-  private var outputClosed = false
 
   /// Starts `executable` with `arguments`. `environment` replaces the inherited one when given.
   public init(
@@ -73,7 +72,7 @@ public final class ChildProcess: @unchecked Sendable {
     let pid = spawned
     self.pid = pid
     inputDescriptor = input[1]
-    outputDescriptor = output[0]
+    outputDescriptor = OwnedDescriptor(output[0])
     Self.reapWhenExited(pid, into: exit)
   }
 
@@ -124,13 +123,13 @@ public final class ChildProcess: @unchecked Sendable {
     }
   }
 
-  deinit {
-    closeInputQuietly()
-    closeOutput()
-  }
+  /// The output descriptor closes when its last reader lets go of it (``OwnedDescriptor``).
+  deinit { closeInputQuietly() }
 
   /// The child's stdout, read in chunks as they arrive; read it from one place only.
-  public var output: FileDescriptorInput { FileDescriptorInput(descriptor: outputDescriptor) }
+  public var output: FileDescriptorInput {
+    FileDescriptorInput(descriptor: outputDescriptor.number, owner: outputDescriptor)
+  }
 
   public func write(_ bytes: [UInt8]) throws {
     try bytes.withUnsafeBytes { raw in
@@ -170,13 +169,7 @@ public final class ChildProcess: @unchecked Sendable {
   }
 
   /// Closes this end of the child's stdout: its next writes fail with EPIPE. Do not read ``output`` afterwards.
-  public func closeOutput() {
-    inputLock.withLock {
-      guard !outputClosed else { return }
-      outputClosed = true
-      close(outputDescriptor)
-    }
-  }
+  public func closeOutput() { outputDescriptor.close() }
 
   /// Closes the child's stdin: end of input.
   public func closeInput() throws { closeInputQuietly() }
@@ -298,4 +291,24 @@ final class ExitBox: @unchecked Sendable {
     }
     for waiter in waiting { waiter.resume(returning: nil) }
   }
+}
+
+/// A file descriptor closed when the last of its holders releases it (or when asked): readers hold it for as long
+/// as they may read, so that it is never closed under a read and its number given to another test's file or socket.
+final class OwnedDescriptor: @unchecked Sendable {
+  let number: Int32
+  private let lock = NSLock()
+  private var isOpen = true
+
+  init(_ number: Int32) { self.number = number }
+
+  func close() {
+    lock.withLock {
+      guard isOpen else { return }
+      isOpen = false
+      _ = Foundation.close(number)
+    }
+  }
+
+  deinit { close() }
 }

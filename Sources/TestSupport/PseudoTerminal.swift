@@ -10,7 +10,7 @@ import JSONRPC
 public final class PseudoTerminal: @unchecked Sendable {
   /// `/dev/pts/N`.
   public let path: String
-  private let master: Int32
+  private let master: OwnedDescriptor
   private var slave: Int32
   private let lock = NSLock()
   private var text = ""
@@ -26,11 +26,11 @@ public final class PseudoTerminal: @unchecked Sendable {
     else {
       throw FixtureError("cannot open a pseudo-terminal: \(String(cString: strerror(errno)))")
     }
-    self.master = master
+    self.master = OwnedDescriptor(master)
     path = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC)
     guard slave >= 0 else { throw FixtureError("cannot open \(path): \(String(cString: strerror(errno)))") }
-    let input = FileDescriptorInput(descriptor: master, chunkSize: 4096)
+    let input = FileDescriptorInput(descriptor: master, chunkSize: 4096, owner: self.master)
     Task { [weak self] in
       for await chunk in input {
         guard let self else { return }
@@ -52,10 +52,8 @@ public final class PseudoTerminal: @unchecked Sendable {
     return unsafeBitCast(address, to: T.self)
   }
 
-  deinit {
-    childStarted()
-    close(master)
-  }
+  /// The master side closes when its reader lets go of it (``OwnedDescriptor``), after the child's side closed.
+  deinit { childStarted() }
 
   /// Lets go of the fixture's own hold on the terminal, once the child has opened it (its spawn has returned).
   public func childStarted() {
