@@ -160,6 +160,50 @@ struct WaitReadyTests {
     try result.get()
   }
 
+  @Test("watch {recover, allow}: a daemon killed by pid → unreachable, recovered by the configured start command → ready")
+  func watchRecovers() async throws {
+    let daemon = try HealTests.DaemonHome()
+    var scene = try HealTests.Scene(host: daemon.host)
+    defer { scene.remove() }
+    scene.startCommand = [try scene.daemonStartScript(for: daemon.directory)]
+    try scene.healOnlyByConfiguredCommand()
+    let first = try await DockerDaemon.start(in: daemon.directory)
+    let session = try ServeSession(
+      framing: .contentLength, environment: PreflightBinary.cleanEnvironment(scene.environment))
+    let result = await capture {
+      let watching = try #require(
+        try await session.request("watch", params: ["intervalMs": 30_000, "recover": true, "allow": true])["result"])
+      #expect(watching["status"] == "ready")
+
+      await first.kill()
+      let lost = try await session.take(timeout: .seconds(20), what: "healthChanged") {
+        $0["method"] == "healthChanged"
+      }
+      #expect(lost["params"]?["status"] == "unreachable")
+      #expect(lost["params"]?["previous"] == "ready")
+      // The recovery is said in the log, then the engine it started is seen ready (perhaps starting first).
+      var statuses: [String] = []
+      while statuses.last != "ready" {
+        let changed = try await session.take(timeout: .seconds(90), what: "healthChanged back to ready") {
+          $0["method"] == "healthChanged"
+        }
+        statuses.append(changed["params"]?["status"]?.stringValue ?? "?")
+      }
+      #expect(statuses.allSatisfy { ["starting", "ready"].contains($0) }, "\(statuses)")
+      let said = await session.received.filter { $0["method"] == "window/logMessage" }.compactMap {
+        $0["params"]?["message"]?.stringValue
+      }
+      #expect(said.contains { $0.contains("recovery attempt 1 of") }, "\(said)")
+      #expect(said.contains { $0.contains("recovery attempt 1: heal healed") }, "\(said)")
+      #expect(scene.startInvocations == 1)
+      #expect(try await session.request("unwatch")["result"] == [:])
+      #expect(try await session.finish() == 0)
+    }
+    await first.stop()
+    await daemon.stop()
+    try result.get()
+  }
+
   @Test("end of input ends a watch and the server exits 0")
   func watchEndsAtEndOfInput() async throws {
     let directory = try TemporaryDirectory()
