@@ -54,11 +54,13 @@ public actor ServeSession {
   /// Sends bytes as they are, for malformed-input tests; returns once the server has taken them all. Whatever in
   /// them parses as a message is captured.
   public nonisolated func sendRaw(_ bytes: [UInt8]) async throws {
+    // Recorded before it is written: the server may answer (or begin its progress) before the write returns, and
+    // the capture must show a request before what it caused.
+    await record(sent: bytes)
     let child = self.child
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
       writer.async { continuation.resume(with: Result { try child.write(bytes) }) }
     }
-    await record(sent: bytes)
   }
 
   public nonisolated func sendRaw(_ text: String) async throws { try await sendRaw(Array(text.utf8)) }
