@@ -1,4 +1,5 @@
 import Dispatch
+import EngineKit
 import Foundation
 import JSONRPC
 
@@ -41,6 +42,9 @@ public final class ChildProcess: @unchecked Sendable {
     posix_spawn_file_actions_adddup2(&actions, input[0], 0)
     posix_spawn_file_actions_adddup2(&actions, output[1], 1)
     posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o644)
+    // Nothing else of the test process: a child holding a copy of another test's socket would keep that connection
+    // open after the test closed it (seen as a client waiting out its timeout for an end that never came).
+    SpawnActions.closeDescriptors(from: 3, in: &actions)
 
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)

@@ -1,3 +1,4 @@
+import EngineKit
 import Synchronization
 
 #if canImport(Glibc)
@@ -39,7 +40,7 @@ final class DetachedProcess: Sendable {
     posix_spawn_file_actions_adddup2(&actions, log, 1)
     posix_spawn_file_actions_adddup2(&actions, log, 2)
     #if canImport(Glibc)
-      _ = closeDescriptorsFrom3?(&actions, 3)
+      SpawnActions.closeDescriptors(from: 3, in: &actions)
     #endif
 
     posix_spawnattr_init(&attributes)
@@ -84,18 +85,6 @@ struct LaunchFailure: Error, Sendable {
 }
 
 #if canImport(Glibc)
-  /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), looked up at run time: Swift's Glibc module does not
-  /// import GNU extensions.
-  private let closeDescriptorsFrom3:
-    (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-      guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
-      else {
-        return nil
-      }
-      return unsafeBitCast(
-        symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-    }()
-
   /// glibc's POSIX_SPAWN_SETSID (2.26+), hidden behind _GNU_SOURCE in the header.
   private let spawnNewSession: Int32 = 0x80
 #else
