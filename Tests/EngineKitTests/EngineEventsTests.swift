@@ -91,9 +91,15 @@ struct EngineEventsTests {
         let next = try await events.next()
         Issue.record("expected the stream to fail when the daemon died, got \(String(describing: next))")
       } catch let error as EngineError {
-        // Its socket is left behind with nobody listening: the stream ended because the daemon stopped.
-        #expect(error.kind == .connectionRefused)
-        #expect(error.message.contains("stopped while answering"))
+        // Its socket is left behind with nobody listening: the stream ended because the daemon stopped. A killed
+        // daemon's socket can still accept for a moment while the kernel tears the process down; a probe in that
+        // moment leaves the cut answer unexplained, which is a protocol error.
+        if error.kind == .connectionRefused {
+          #expect(error.message.contains("stopped while answering"))
+        } else {
+          #expect(error.kind == .protocolError, "\(error.message)")
+          #expect(error.message.contains("closed the connection"))
+        }
         #expect(error.message.contains(daemon.host))
       }
     }
