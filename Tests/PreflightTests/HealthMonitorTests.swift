@@ -11,19 +11,19 @@ struct HealthMonitorTests {
     let directory = try TemporaryDirectory(prefix: "dk")
     let first = try await DockerDaemon.start(in: directory)
     let events = EventChannel<HealthMonitor.Event>()
-    let monitor = HealthMonitor(diagnoser: try Diagnoser(socketIn: directory), interval: .seconds(30))
+    let monitor = HealthMonitor(diagnoser: try Diagnoser(socketIn: directory), interval: .seconds(300))
     let watching = Task { try await monitor.run { await events.send($0) } }
     var second: DockerDaemon?
     let result = await capture {
       #expect(try await events.next()?.transition?.status == .ready)
-      // A 30 s ping interval: noticing the loss within seconds is the event stream's doing.
+      // A 300 s ping interval: noticing the loss well before it is the event stream's doing.
       let clock = ContinuousClock()
       let killed = clock.now
       await first.kill()
       let lost = try #require(try await events.next()?.transition)
       #expect(lost.status == .unreachable)
       #expect(lost.previous == .ready)
-      #expect(clock.now - killed < .seconds(10))
+      #expect(clock.now - killed < .seconds(60))
 
       second = try await DockerDaemon.start(in: directory)
       let back = try #require(try await events.next()?.transition)
