@@ -24,41 +24,36 @@ enum BoundedFile {
   }
 
   static func read(_ path: String, limit: Int) throws(Failure) -> [UInt8] {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw .system(errno) }
-    defer { close(descriptor) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 16_384)
-    while true {
-      let count = chunk.withUnsafeMutableBytes { readDescriptor(descriptor, $0.baseAddress, $0.count) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw .system(errno)
-      }
-      if count == 0 { return bytes }
-      bytes.append(contentsOf: chunk[0..<count])
-      if bytes.count > limit { throw .tooLarge(limit: limit) }
-    }
+    let bytes = try readAtMost(path, count: limit + 1)
+    guard bytes.count <= limit else { throw .tooLarge(limit: limit) }
+    return bytes
   }
 
   /// At most the first `limit` bytes of the file: for files whose start is what matters (a process's command line,
   /// whose program comes first), however long the rest.
   static func prefix(_ path: String, limit: Int) throws(Failure) -> [UInt8] {
+    try readAtMost(path, count: limit)
+  }
+
+  /// The file's bytes up to its end or `count` bytes, whichever comes first, read in chunks so that a small file
+  /// costs no more than its size.
+  private static func readAtMost(_ path: String, count: Int) throws(Failure) -> [UInt8] {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { throw .system(errno) }
     defer { close(descriptor) }
-    var bytes = [UInt8](repeating: 0, count: limit)
-    var filled = 0
-    while filled < limit {
-      let count = bytes.withUnsafeMutableBytes { readDescriptor(descriptor, $0.baseAddress! + filled, limit - filled) }
-      if count < 0 {
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: min(16_384, count))
+    while bytes.count < count {
+      let wanted = min(chunk.count, count - bytes.count)
+      let read = chunk.withUnsafeMutableBytes { readDescriptor(descriptor, $0.baseAddress, wanted) }
+      if read < 0 {
         if errno == EINTR { continue }
         throw .system(errno)
       }
-      if count == 0 { break }
-      filled += count
+      if read == 0 { break }
+      bytes.append(contentsOf: chunk[0..<read])
     }
-    return Array(bytes[..<filled])
+    return bytes
   }
 
   /// Whether `path` names an existing file (following symlinks), as `os.Stat` does for the docker CLI.
