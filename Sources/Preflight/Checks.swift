@@ -8,18 +8,13 @@ struct EndpointCheck: DiagnosticCheck {
   }
 }
 
-/// `_ping` then `/version` on one connection: readiness means both answer. Then the API version is negotiated as
-/// the docker CLI does; an engine older than the minimum answers, but fails the check (`api-too-old`).
+/// `_ping` and `/version` (asked together by the probe): readiness means both answer. Then the API version is
+/// negotiated as the docker CLI does; an engine older than the minimum answers, but fails the check (`api-too-old`).
 struct ConnectivityCheck: DiagnosticCheck {
   let id = "connectivity"
   func run(_ state: inout DiagnosisState) async -> CheckResult {
     do {
-      let client = state.options.client(for: state.endpoint)
-      let (ping, version) = try await client.withSession { session in
-        let ping = try await session.ping()
-        state.prefetchSystemInfo()
-        return (ping, try await session.version())
-      }
+      let (ping, version) = try await state.probe.answers()
       state.ping = ping
       state.version = version
       let answers = "\(version.product) \(version.version) answers (API \(ping.apiVersion ?? version.apiVersion))"

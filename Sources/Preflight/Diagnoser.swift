@@ -29,10 +29,18 @@ public struct Diagnoser: Sendable {
     ]
   }
 
-  public func diagnose() async -> HealthReport {
+  /// What ready means: the endpoint, and the engine answering `_ping` and `/version`.
+  public static var readinessChecks: [any DiagnosticCheck] { [EndpointCheck(), ConnectivityCheck()] }
+
+  /// Diagnoses; `probe` is the engine's answers when they were asked for already (it must ask like this diagnosis
+  /// would, see ``EngineProbe/asks(like:)``), else they are asked for now, all at once.
+  public func diagnose(probe: EngineProbe? = nil) async -> HealthReport {
     let clock = ContinuousClock()
     let started = clock.now
-    var state = DiagnosisState(endpoint: endpoint, options: options)
+    let probe =
+      probe ?? EngineProbe.start(options.client(for: endpoint), systemInfo: checks.contains { $0.needsSystemInfo })
+    defer { probe.cancel() }
+    var state = DiagnosisState(endpoint: endpoint, options: options, probe: probe)
     var results: [HealthReport.Check] = []
     var issues: [HealthReport.Issue] = []
     for check in checks {

@@ -5,7 +5,13 @@ import EngineKit
 public protocol DiagnosticCheck: Sendable {
   /// Stable: reports and tests refer to it (`endpoint`, `connectivity`, …).
   var id: String { get }
+  /// Whether the check reads `/info`: the diagnosis then asks it at once, beside `_ping` and `/version`.
+  var needsSystemInfo: Bool { get }
   func run(_ state: inout DiagnosisState) async -> CheckResult
+}
+
+extension DiagnosticCheck {
+  public var needsSystemInfo: Bool { false }
 }
 
 /// What a check concluded.
@@ -27,6 +33,8 @@ public struct CheckResult: Sendable {
 public struct DiagnosisState: Sendable {
   public let endpoint: Endpoint
   public let options: DiagnoseOptions
+  /// The engine's answers, asked for when the diagnosis began.
+  public let probe: EngineProbe
   /// Set by the connectivity check when the engine answered.
   public var ping: PingResult?
   public var version: EngineVersion?
@@ -44,12 +52,12 @@ public struct DiagnosisState: Sendable {
   public var wsl: WSLFacts?
   /// Providers some check already recommended starting, so that a later check does not say it again.
   public var startRecommended: Set<Provider> = []
-  private var infoRequest: Task<SystemInfo?, Never>?
   private var scannedProviders: InstalledProviderScan.Result?
 
-  public init(endpoint: Endpoint, options: DiagnoseOptions) {
+  public init(endpoint: Endpoint, options: DiagnoseOptions, probe: EngineProbe) {
     self.endpoint = endpoint
     self.options = options
+    self.probe = probe
   }
 
   /// Whether the engine answered `_ping` and `/version`.
@@ -60,20 +68,10 @@ public struct DiagnosisState: Sendable {
     wsl?.isWSL ?? (WSLDetector(host: options.host).kernelFacts().version != nil)
   }
 
-  /// Starts `GET /info` on a connection of its own, so that it runs while `/version` is asked: dockerd takes about
-  /// as long for each (~10 ms), and asking one after the other would double that.
-  public mutating func prefetchSystemInfo() {
-    guard infoRequest == nil else { return }
-    let client = options.client(for: endpoint)
-    infoRequest = Task { try? await client.withSession { try await $0.info() } }
-  }
-
-  /// `GET /info`, asked once (see ``prefetchSystemInfo()``), and only of an engine that answered; `nil` when it would
-  /// not say.
-  public mutating func systemInfo() async -> SystemInfo? {
+  /// `GET /info` (asked once, by the probe), and only of an engine that answered; `nil` when it would not say.
+  public func systemInfo() async -> SystemInfo? {
     guard isReachable else { return nil }
-    prefetchSystemInfo()
-    return await infoRequest?.value
+    return await probe.systemInfo
   }
 
   /// The providers installed here, scanned once.

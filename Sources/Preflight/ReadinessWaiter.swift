@@ -1,7 +1,8 @@
 import EngineKit
 
 /// Waits until the engine at an endpoint is ready (`_ping` answers OK and `/version` parses), says how it gets
-/// there, and confirms with the Diagnoser's report.
+/// there, and confirms with the Diagnoser's report (every check, or only those that readiness means: see
+/// ``Confirmation``).
 ///
 /// No fixed polling. For a unix socket on Linux the socket's directory (or its nearest existing ancestor) is
 /// watched with inotify, so the first connection attempt starts the moment the socket appears; between attempts
@@ -18,6 +19,17 @@ public struct ReadinessWaiter: Sendable {
   public var backoff: Backoff
   /// Heal once, the first time the engine is seen down.
   public var healing: Healing?
+  public var confirmation: Confirmation
+
+  /// The report a wait that ends ready carries.
+  public enum Confirmation: Sendable {
+    /// Every check of ``diagnoser``.
+    case fullReport
+    /// The endpoint and connectivity checks alone (``Diagnoser/readinessChecks``): `_ping` and `/version`, which is
+    /// what ready means, for callers that only need to know that. It saves `/info` and the host checks (the
+    /// engine's `/info` costs about what its `/version` does); a wait that gives up still ends with the full report.
+    case engineAnswers
+  }
 
   /// A heal to run when the engine is down, with the caller's consent.
   public struct Healing: Sendable {
@@ -32,11 +44,15 @@ public struct ReadinessWaiter: Sendable {
   /// How long the report that closes a wait that gave up may take: the caller's deadline has already passed.
   public static let finalDiagnosisTimeout = Duration.milliseconds(300)
 
-  public init(diagnoser: Diagnoser, timeout: Duration?, backoff: Backoff = .readiness, healing: Healing? = nil) {
+  public init(
+    diagnoser: Diagnoser, timeout: Duration?, backoff: Backoff = .readiness, healing: Healing? = nil,
+    confirmation: Confirmation = .fullReport
+  ) {
     self.diagnoser = diagnoser
     self.timeout = timeout
     self.backoff = backoff
     self.healing = healing
+    self.confirmation = confirmation
   }
 
   public var endpoint: Endpoint { diagnoser.endpoint }
@@ -107,8 +123,8 @@ public struct ReadinessWaiter: Sendable {
       // A probe cut short by cancellation says nothing about the engine.
       try Task.checkCancellation()
       switch probed {
-      case .answersPing:
-        let report = await diagnoser.diagnose()
+      case .answersPing(let probe):
+        let report = await confirming.diagnose(probe: probe)
         try Task.checkCancellation()
         if report.daemonAccessible {
           _ = tracker.enter(.ready)
@@ -145,19 +161,28 @@ public struct ReadinessWaiter: Sendable {
     return false
   }
 
+  /// The diagnoser that confirms readiness.
+  private var confirming: Diagnoser {
+    guard confirmation == .engineAnswers else { return diagnoser }
+    return Diagnoser(endpoint: endpoint, options: diagnoser.options, checks: Diagnoser.readinessChecks)
+  }
+
   private enum Probe {
-    case answersPing
+    case answersPing(EngineProbe)
     case failed(ReadinessPhase, EngineError)
   }
 
-  /// `_ping` alone: the cheapest question an engine answers. `/version` is left to the diagnosis that follows,
-  /// which asks it anyway; dockerd answers it by running `runc` and `docker-init`, too dear to ask twice.
+  /// Asks what the confirming diagnosis will want (`_ping`, `/version`, and `/info` for a full report) at once, and
+  /// waits for `_ping`'s answer. On a socket whose daemon is still starting the questions queue up, and are all
+  /// answered the moment it serves: the diagnosis that follows waits for dockerd's work, not for its turn to ask.
   private func probe(timeout: Duration) async -> Probe {
+    let client = EngineClient(endpoint: endpoint, timeout: timeout, ssh: diagnoser.options.ssh)
+    let probe = EngineProbe.start(client, systemInfo: confirmation == .fullReport)
     do {
-      let client = EngineClient(endpoint: endpoint, timeout: timeout, ssh: diagnoser.options.ssh)
-      _ = try await client.withSession { try await $0.ping() }
-      return .answersPing
+      _ = try await probe.pinged()
+      return .answersPing(probe)
     } catch {
+      probe.cancel()
       // A unix socket connects at once; no answer in time means a daemon that accepted but does not serve yet.
       let unansweredSocket: Bool = if case .unix = endpoint.transport { error.kind == .timeout } else { false }
       return .failed(unansweredSocket ? .starting : ReadinessPhase(error), error)

@@ -49,7 +49,8 @@ struct CheckCommand: AsyncParsableCommand {
       timeout: timeout.duration, deep: deep, probeImage: probeImage, probeTimeout: probeTimeout.duration,
       host: HostEnvironment(environment: global.environment))
     options.applyDefaults(from: configuration)
-    let report = await Diagnoser(endpoint: endpoint, options: options).diagnose()
+    let probe = EngineHeadStart.take(for: options.client(for: endpoint))
+    let report = await Diagnoser(endpoint: endpoint, options: options).diagnose(probe: probe)
     if json {
       var output = try JSONValueEncoder().encode(report).serialized()
       output.append(UInt8(ascii: "\n"))

@@ -30,6 +30,8 @@ struct ReadinessRun {
   /// Consent to heal (`--yes`); the configuration's `heal.allow` and `PREFLIGHT_HEAL=1` count too.
   var consent: Bool
   var display: any StatusDisplay
+  /// What confirms readiness: `wait --json` prints the whole report; the others only need to know.
+  var confirmation: ReadinessWaiter.Confirmation = .engineAnswers
 
   enum Ending {
     case finished(ReadinessOutcome)
@@ -56,7 +58,7 @@ struct ReadinessRun {
     options.applyDefaults(from: configuration)
     let waiter = ReadinessWaiter(
       diagnoser: Diagnoser(endpoint: endpoint, options: options), timeout: timeout,
-      healing: heal ? .init(healer: healer, allowed: consent) : nil)
+      healing: heal ? .init(healer: healer, allowed: consent) : nil, confirmation: confirmation)
     let (result, signal) = await InterruptSignal.cancelling {
       display.update("waiting")
       return try await waiter.wait { display.update($0.summary) }

@@ -45,10 +45,16 @@ public final class FaultListener: Sendable {
   /// `GET /v1.41/info`, `HEAD /_ping`, … as each request head arrives, on any connection.
   public let requests: AsyncStream<String>
 
+  private let announcer: RequestAnnouncer
+
+  /// Every request head received so far, in order.
+  public var requestsSoFar: [String] { announcer.heads.withLock { $0 } }
+
   private init(
     channel: any Channel, listenerBox: ListenerBox, group: MultiThreadedEventLoopGroup, host: String,
-    requests: AsyncStream<String>
+    requests: AsyncStream<String>, announcer: RequestAnnouncer
   ) {
+    self.announcer = announcer
     self.channel = channel
     self.group = group
     self.listenerBox = listenerBox
@@ -58,7 +64,8 @@ public final class FaultListener: Sendable {
 
   /// Starts listening; on `unixSocket` when given, else on 127.0.0.1 with a port of the kernel's choosing.
   public static func start(_ behaviour: Behaviour, unixSocket: String? = nil) async throws -> FaultListener {
-    let (requests, announce) = AsyncStream.makeStream(of: String.self)
+    let (requests, continuation) = AsyncStream.makeStream(of: String.self)
+    let announce = RequestAnnouncer(continuation: continuation)
     let listener = ListenerBox(unixSocket: unixSocket)
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let bootstrap = ServerBootstrap(group: group)
@@ -89,7 +96,8 @@ public final class FaultListener: Sendable {
       throw error
     }
     listener.channel.withLock { $0 = channel }
-    return FaultListener(channel: channel, listenerBox: listener, group: group, host: host, requests: requests)
+    return FaultListener(
+      channel: channel, listenerBox: listener, group: group, host: host, requests: requests, announcer: announce)
   }
 
   /// Stops listening, leaving a socket file nobody listens on (NIO removes its own; a killed daemon leaves it) or, with
@@ -118,12 +126,12 @@ public final class FaultListener: Sendable {
     typealias OutboundOut = ByteBuffer
 
     let behaviour: Behaviour
-    let announce: AsyncStream<String>.Continuation
+    let announce: RequestAnnouncer
     var heads = RequestHeads()
     /// An endless answer's next bytes are written while the client keeps reading.
     var flooding: [UInt8]?
 
-    init(behaviour: Behaviour, announce: AsyncStream<String>.Continuation) {
+    init(behaviour: Behaviour, announce: RequestAnnouncer) {
       self.behaviour = behaviour
       self.announce = announce
     }
@@ -220,7 +228,7 @@ public final class FaultListener: Sendable {
 
     let upstream: String
     let holding: [String: Duration]
-    let announce: AsyncStream<String>.Continuation
+    let announce: RequestAnnouncer
     let listener: ListenerBox
     var heads = RequestHeads()
     var upstreamChannel: EventLoopFuture<any Channel>?
@@ -228,7 +236,7 @@ public final class FaultListener: Sendable {
     var forwarded: EventLoopFuture<Void>?
 
     init(
-      upstream: String, holding: [String: Duration], announce: AsyncStream<String>.Continuation, listener: ListenerBox
+      upstream: String, holding: [String: Duration], announce: RequestAnnouncer, listener: ListenerBox
     ) {
       self.upstream = upstream
       self.holding = holding
@@ -381,6 +389,19 @@ public final class FaultListener: Sendable {
 }
 
 /// The listening channel, once bound: the relay closes it when the engine behind it is gone.
+/// Says each request head on ``FaultListener/requests`` as it arrives, and keeps it.
+private final class RequestAnnouncer: Sendable {
+  let continuation: AsyncStream<String>.Continuation
+  let heads = Mutex<[String]>([])
+
+  init(continuation: AsyncStream<String>.Continuation) { self.continuation = continuation }
+
+  func yield(_ line: String) {
+    heads.withLock { $0.append(line) }
+    continuation.yield(line)
+  }
+}
+
 private final class ListenerBox: Sendable {
   let unixSocket: String?
   let channel = Mutex<(any Channel)?>(nil)

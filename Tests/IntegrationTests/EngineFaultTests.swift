@@ -292,6 +292,30 @@ struct EngineFaultTests {
   }
 
   @Test(
+    "check asks _ping, /version and /info at once; while _ping goes unanswered the engine is not ready",
+    // A plain check gets its questions asked before the command line is parsed; one with --timeout after.
+    arguments: [["check", "--json"], ["check", "--json", "--timeout", "1s"]])
+  func questionsAskedTogether(arguments: [String]) async throws {
+    try await withDockerDaemon { daemon in
+      let directory = try TemporaryDirectory()
+      defer { directory.remove() }
+      let relay = try await FaultListener.start(
+        .relay(upstream: daemon.socketPath, holding: ["/_ping": .seconds(60)]), unixSocket: directory.file("held.sock"))
+      defer { Task { await relay.stop() } }
+      let run = try await PreflightRun.run(arguments + ["-H", relay.host])
+      // The check is over: every question it asked has reached the relay.
+      let asked = relay.requestsSoFar
+      for call in ["HEAD /_ping", "GET /version", "GET /info"] {
+        #expect(asked.contains { $0.hasPrefix(call) }, "\(asked)")
+      }
+      #expect(run.status == 1)
+      let report = try JSONValue.parse(run.standardOutput)
+      #expect(report["daemonAccessible"] == false)
+      #expect(report["issues"]?[0]?["code"] == "timeout", "\(report)")
+    }
+  }
+
+  @Test(
     "a dockerd that exits at start: heal reports it at once, with the daemon's own words",
     arguments: [
       (["--config-file", "/nonexistent/daemon.json"], "unable to configure the Docker daemon with file"),

@@ -42,6 +42,26 @@ struct WaitCommandTests {
     #expect(!child.standardError.contains("\u{1B}"))
   }
 
+  @Test(
+    "a plain wait is confirmed by what ready means (_ping and /version); wait --json carries the whole report")
+  func confirmation() async throws {
+    try await withDockerDaemon { daemon in
+      let plain = try await PreflightRun.run(["wait", "--timeout", "30s"], environment: ["DOCKER_HOST": daemon.host])
+      #expect(plain.status == 0, "\(plain.standardError)")
+      #expect(plain.standardOutput.hasPrefix("ready after"))
+      #expect(plain.standardOutput.contains("connectivity"))
+      #expect(!plain.standardOutput.contains("disk-space"))
+
+      let json = try await PreflightRun.run(
+        ["wait", "--json", "--timeout", "30s"], environment: ["DOCKER_HOST": daemon.host])
+      #expect(json.status == 0, "\(json.standardError)")
+      let checks = try JSONValue.parse(json.standardOutput)["report"]?["checks"]?.arrayValue ?? []
+      let ids = checks.compactMap { $0["id"]?.stringValue }
+      #expect(ids.starts(with: ["endpoint", "connectivity"]))
+      #expect(ids.contains("disk-space") && ids.contains("provider"), "\(ids)")
+    }
+  }
+
   @Test("wait gives up with exit 1 within the timeout + 0.5 s, the report saying why")
   func timeout() async throws {
     let directory = try TemporaryDirectory()

@@ -1,0 +1,70 @@
+import EngineKit
+import Preflight
+import Synchronization
+
+/// `check`'s questions to the engine, asked before the command line is parsed: the argument parser takes ~5 ms to
+/// reflect on the commands, and dockerd takes longer than that to answer `/version`, so the two run side by side
+/// instead of one after the other.
+///
+/// Only a plain `check` command line gets a head start: the subcommand first, then flags from a short list whose
+/// meaning is plain without the parser. What the parser then makes of the command line decides: ``take(for:)``
+/// hands the probe over only when it asks what the diagnosis would (same endpoint, same bounds); otherwise it is
+/// cancelled, and nothing was lost but a connection.
+enum EngineHeadStart {
+  private static let started = Mutex<EngineProbe?>(nil)
+
+  /// Flags of `check` that say nothing about where or how to ask the engine.
+  private static let plainFlags: Set<String> = ["--json", "-q", "--quiet", "--deep"]
+  /// Options that take a value; of them only the global ones (-H, --host, --context, --config) change the endpoint.
+  private static let valueOptions: Set<String> = [
+    "-H", "--host", "--context", "--config", "--log-level", "--probe-image", "--probe-timeout",
+  ]
+
+  /// Starts the probe when `arguments` (global options already after the subcommand) are a plain `check`.
+  static func begin(_ arguments: [String]) {
+    guard arguments.first == "check", let options = globalOptions(Array(arguments.dropFirst())) else { return }
+    var environment = ProcessEnvironment.current
+    if let directory = options["--config"] { environment["DOCKER_CONFIG"] = directory }
+    let resolver = EndpointResolver(
+      hostFlag: options["-H"] ?? options["--host"], contextFlag: options["--context"], environment: environment)
+    guard let endpoint = try? resolver.resolve() else { return }
+    let probe = EngineProbe.start(DiagnoseOptions().client(for: endpoint), systemInfo: true)
+    started.withLock { $0 = probe }
+  }
+
+  /// The probe started by ``begin(_:)``, when it asks like `client` would; `nil` (and the probe cancelled) otherwise.
+  static func take(for client: EngineClient) -> EngineProbe? {
+    guard let probe = started.withLock({ $0.take() }) else { return nil }
+    guard probe.asks(like: client) else {
+      probe.cancel()
+      return nil
+    }
+    return probe
+  }
+
+  /// The values of the options in `arguments`, or `nil` when anything in them is not on the short lists (`--help`,
+  /// `--timeout`, a typo, an option given twice: the parser's business).
+  private static func globalOptions(_ arguments: [String]) -> [String: String]? {
+    var values: [String: String] = [:]
+    var index = arguments.startIndex
+    while index < arguments.endIndex {
+      let argument = arguments[index]
+      index += 1
+      if plainFlags.contains(argument) { continue }
+      let name: String
+      let value: String
+      if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--") {
+        name = String(argument[..<equals])
+        value = String(argument[argument.index(after: equals)...])
+      } else if index < arguments.endIndex {
+        name = argument
+        value = arguments[index]
+        index += 1
+      } else {
+        return nil
+      }
+      guard valueOptions.contains(name), values.updateValue(value, forKey: name) == nil else { return nil }
+    }
+    return values
+  }
+}
