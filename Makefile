@@ -107,8 +107,11 @@ else
 endif
 
 ## BENCH_ARGS passes options to bench/run.py, e.g. BENCH_ARGS='--only check,serve --pairs 40'.
+## The SwiftNIO floor (bench/nio-floor) is built as the binary is: release, static Swift runtime, no PIE.
 bench: release
-	python3 bench/run.py --binary $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/$(BINARY_NAME) $(BENCH_ARGS)
+	$(SWIFT) build $(subst --product $(BINARY_NAME),--product nio-floor,$(RELEASE_FLAGS))
+	python3 bench/run.py --binary $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/$(BINARY_NAME) \
+	  --nio-floor $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/nio-floor $(BENCH_ARGS)
 
 # Every message the server sends in the tests is captured here and validated against protocol/schema afterwards.
 CAPTURE_DIR := .build/protocol-capture

@@ -66,6 +66,17 @@ let package = Package(
       ]
     ),
     .executableTarget(name: "docker-preflight", dependencies: ["PreflightCLI"], linkerSettings: startupLinking),
+    // `make bench`'s floor for the one-shot check: the SwiftNIO client alone, asking `/version` (bench/nio-floor).
+    .executableTarget(
+      name: "nio-floor",
+      dependencies: [
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+      ],
+      path: "bench/nio-floor",
+      linkerSettings: startupLinking
+    ),
     .target(
       name: "TestSupport",
       dependencies: [

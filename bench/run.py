@@ -7,7 +7,8 @@ sides see the same machine load, and prints one table: median, min and max of ea
 medians. The same goes to bench/results/latest.json.
 
 Rows (see README.md, Performance):
-  check         `docker-preflight check --json` vs `curl /_ping`, `curl /version` and `docker version`
+  check         `docker-preflight check --json` vs `curl /_ping`, `curl /version` and `docker version`; and, against
+                the same curl, two floors: a C client asking what check asks, and the SwiftNIO client alone
   memory        peak RSS of `check --json` vs `docker version`
   readiness     `wait` returning after the daemon's first `_ping` answer vs 200 ms and 1 s poll loops
   serve         `serve` throughput (NDJSON and LSP framing) vs jansson's parse + dump of the same messages in C
@@ -350,7 +351,7 @@ class Bench:
     def compile_tools(self) -> dict[str, str]:
         tools = {}
         gcc = which("gcc")
-        for name, libraries in [("readiness_timer", []), ("jansson_floor", ["-ljansson"])]:
+        for name, libraries in [("readiness_timer", []), ("jansson_floor", ["-ljansson"]), ("engine_floor", [])]:
             output = str(self.workdir / name)
             subprocess.run(
                 [gcc, "-O2", "-Wall", "-o", output, str(BENCH / "c" / f"{name}.c"), *libraries], check=True
@@ -410,6 +411,33 @@ class Bench:
                         [s.max_rss_kib / 1024 for s in a], [s.max_rss_kib / 1024 for s in b], ["ratio<=0.6"],
                         "max RSS from getrusage of the reaped child")
                 )  # fmt: skip
+
+        self.floor_rows()
+
+    def floor_rows(self) -> None:
+        """What asking costs without docker-preflight: how low check could go, against the curl it is held to."""
+        pairs = self.options.pairs
+        curl = [self.curl, "-sf", "--unix-socket", self.daemon.socket, "http://localhost/_ping"]
+        floors = [
+            ("C client: `/_ping`, `/version`, `/info` at once",
+             [self.tools["engine_floor"], self.daemon.socket, "/_ping", "/version", "/info"],
+             "bench/c/engine_floor.c: what check asks, on three connections at once, read to the end and nothing "
+             "more; the engine's own time, which no client can save"),
+        ]  # fmt: skip
+        if self.options.nio_floor:
+            floors.append(
+                ("SwiftNIO client alone: `/version`", [self.options.nio_floor, self.daemon.socket],
+                 "bench/nio-floor: the HTTP/1.1 client stack EngineKit uses (NIOPosix, NIOHTTP1, NIOAsyncChannel), "
+                 "built as docker-preflight is, asking `/version` only; no parser, no `_ping`/`/info`, no report")
+            )  # fmt: skip
+        for label, command, note in floors:
+            self.log(f"floor {label} vs curl /_ping: {pairs} pairs")
+            a, b = self.interleaved(command, curl, pairs)
+            self.rows.append(
+                Row("one-shot floor", label, "`curl --unix-socket S http://localhost/_ping`", "ms",
+                    [s.wall_ms for s in a], [s.wall_ms for s in b], [], note,
+                    [s.cpu_ms for s in a], [s.cpu_ms for s in b])
+            )  # fmt: skip
 
     def docker_label(self) -> str:
         version = command_output([self.docker, "--version"])
@@ -677,6 +705,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True, help="the release docker-preflight to measure")
     parser.add_argument("--docker", default="/usr/bin/docker", help="the docker CLI peer (default: Debian's)")
+    parser.add_argument("--nio-floor", help="the release bench/nio-floor binary (`make bench` builds it)")
     parser.add_argument("--pairs", type=int, default=30, help="interleaved pairs per one-shot row (>= 20)")
     parser.add_argument("--rounds", type=int, default=20, help="daemon starts per readiness waiter (>= 20)")
     parser.add_argument("--messages", type=int, default=20000, help="requests per serve run")
