@@ -8,19 +8,32 @@ struct EndpointCheck: DiagnosticCheck {
   }
 }
 
-/// `_ping` and `/version` (asked together by the probe): readiness means both answer. Then the API version is
-/// negotiated as the docker CLI does; an engine older than the minimum answers, but fails the check (`api-too-old`).
+/// `_ping` and `/version` (asked together by the probe): the engine answers both, or, without `asksVersion`,
+/// `_ping` as an engine does. Then the API version is negotiated as the docker CLI does; an engine older than the
+/// minimum answers, but fails the check (`api-too-old`).
 struct ConnectivityCheck: DiagnosticCheck {
   let id = "connectivity"
+  var asksVersion = true
+  var questions: Set<EngineProbe.Question> { asksVersion ? [.version] : [] }
+
   func run(_ state: inout DiagnosisState) async -> CheckResult {
     do {
-      let (ping, version) = try await state.probe.answers()
+      let ping: PingResult
+      let answers: String
+      if asksVersion {
+        let version: EngineVersion
+        (ping, version) = try await state.probe.answers()
+        state.version = version
+        answers = "\(version.product) \(version.version) answers (API \(ping.apiVersion ?? version.apiVersion))"
+      } else {
+        ping = try await state.probe.pinged()
+        answers = "the engine answers _ping (API \(ping.apiVersion ?? "not said"), \(ping.osType ?? "no OS said"))"
+      }
       state.ping = ping
-      state.version = version
-      let answers = "\(version.product) \(version.version) answers (API \(ping.apiVersion ?? version.apiVersion))"
+      state.isReachable = true
       do {
         state.apiVersion = try APIVersion.negotiate(
-          daemonSays: ping.apiVersion ?? version.apiVersion, minimum: state.options.minimumAPIVersion,
+          daemonSays: ping.apiVersion ?? state.version?.apiVersion, minimum: state.options.minimumAPIVersion,
           endpoint: state.endpoint.host)
       } catch {
         return CheckResult(.fail, "\(answers), but \(error.message)", issues: [HealthReport.Issue(error)])

@@ -29,16 +29,26 @@ public struct Diagnoser: Sendable {
     ]
   }
 
-  /// What ready means: the endpoint, and the engine answering `_ping` and `/version`.
-  public static var readinessChecks: [any DiagnosticCheck] { [EndpointCheck(), ConnectivityCheck()] }
+  /// What ready means: the endpoint, and the engine answering `_ping` as an engine does (the docker CLI's own test
+  /// before each command).
+  public static var readinessChecks: [any DiagnosticCheck] { [EndpointCheck(), ConnectivityCheck(asksVersion: false)] }
+
+  /// What the checks read of the engine beside `_ping`.
+  public var questions: Set<EngineProbe.Question> { Self.questions(of: checks) }
+
+  /// What the standard checks read of the engine beside `_ping`.
+  public static var standardQuestions: Set<EngineProbe.Question> { questions(of: standardChecks) }
+
+  private static func questions(of checks: [any DiagnosticCheck]) -> Set<EngineProbe.Question> {
+    checks.reduce(into: []) { $0.formUnion($1.questions) }
+  }
 
   /// Diagnoses; `probe` is the engine's answers when they were asked for already (it must ask like this diagnosis
   /// would, see ``EngineProbe/asks(like:)``), else they are asked for now, all at once.
   public func diagnose(probe: EngineProbe? = nil) async -> HealthReport {
     let clock = ContinuousClock()
     let started = clock.now
-    let probe =
-      probe ?? EngineProbe.start(options.client(for: endpoint), systemInfo: checks.contains { $0.needsSystemInfo })
+    let probe = probe ?? EngineProbe.start(options.client(for: endpoint), asking: questions)
     defer { probe.cancel() }
     var state = DiagnosisState(endpoint: endpoint, options: options, probe: probe)
     var results: [HealthReport.Check] = []

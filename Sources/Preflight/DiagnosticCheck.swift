@@ -5,13 +5,13 @@ import EngineKit
 public protocol DiagnosticCheck: Sendable {
   /// Stable: reports and tests refer to it (`endpoint`, `connectivity`, …).
   var id: String { get }
-  /// Whether the check reads `/info`: the diagnosis then asks it at once, beside `_ping` and `/version`.
-  var needsSystemInfo: Bool { get }
+  /// What the check reads of the engine beside `_ping`: the diagnosis asks it all at once, when it begins.
+  var questions: Set<EngineProbe.Question> { get }
   func run(_ state: inout DiagnosisState) async -> CheckResult
 }
 
 extension DiagnosticCheck {
-  public var needsSystemInfo: Bool { false }
+  public var questions: Set<EngineProbe.Question> { [] }
 }
 
 /// What a check concluded.
@@ -35,7 +35,8 @@ public struct DiagnosisState: Sendable {
   public let options: DiagnoseOptions
   /// The engine's answers, asked for when the diagnosis began.
   public let probe: EngineProbe
-  /// Set by the connectivity check when the engine answered.
+  /// Set by the connectivity check when the engine answered: `_ping`, and `/version` when it asked.
+  public var isReachable = false
   public var ping: PingResult?
   public var version: EngineVersion?
   /// Set by the connectivity check when it did not.
@@ -59,9 +60,6 @@ public struct DiagnosisState: Sendable {
     self.options = options
     self.probe = probe
   }
-
-  /// Whether the engine answered `_ping` and `/version`.
-  public var isReachable: Bool { version != nil }
 
   /// Running inside WSL: what the WSL check found, else the kernel release alone.
   public var inWSL: Bool {

@@ -1,63 +1,57 @@
 import EngineKit
 import Synchronization
 
-/// The questions a diagnosis asks the engine, all asked the moment the endpoint is known: `_ping`, `/version`, and
-/// `/info` when a check needs it. dockerd 20.10 answers `/version` and `/info` by running `runc --version` and
+/// The questions a diagnosis asks the engine, asked the moment the endpoint is known: `_ping` always, and `/version`
+/// and `/info` when its checks want them. dockerd 20.10 answers `/version` and `/info` by running `runc --version` and
 /// `docker-init --version` (~7 ms each), so asking them together, rather than one after another, is most of how fast a
 /// diagnosis is; and a probe started before the waiting begins (a connection queued on the socket of a daemon that is
-/// still starting) is answered the moment the daemon serves.
+/// still starting) is answered the moment the daemon serves. A question not asked at the start is asked when first
+/// wanted, once.
 ///
 /// Where a connection is cheap (a unix socket, TCP) each question has its own; over ssh, where a connection is an ssh
 /// process, `_ping` and `/version` share one, in that order.
 public final class EngineProbe: Sendable {
-  public let client: EngineClient
-  private let ping: Task<Result<PingResult, EngineError>, Never>
-  private let version: Task<Result<EngineVersion, EngineError>, Never>
-  /// Asked at the start, or when first wanted.
-  private let info = Mutex<Task<SystemInfo?, Never>?>(nil)
-
-  /// Asks at once; `systemInfo` says whether `/info` is wanted too.
-  public static func start(_ client: EngineClient, systemInfo: Bool) -> EngineProbe {
-    EngineProbe(client: client, systemInfo: systemInfo)
+  /// What may be asked beside `_ping`.
+  public enum Question: Sendable, Hashable {
+    case version
+    case systemInfo
   }
 
-  private init(client: EngineClient, systemInfo: Bool) {
+  public let client: EngineClient
+  private let ping: Task<Result<PingResult, EngineError>, Never>
+  private let version = Mutex<Task<Result<EngineVersion, EngineError>, Never>?>(nil)
+  private let info = Mutex<Task<SystemInfo?, Never>?>(nil)
+
+  /// Asks `_ping` and `asking` at once.
+  public static func start(_ client: EngineClient, asking: Set<Question>) -> EngineProbe {
+    EngineProbe(client: client, asking: asking)
+  }
+
+  private init(client: EngineClient, asking: Set<Question>) {
     self.client = client
-    if client.endpoint.connectsCheaply {
+    if asking.contains(.version) && !client.endpoint.connectsCheaply {
+      let both = Task { await Self.pingThenVersion(client) }
+      ping = Task { await both.value.ping }
+      version.withLock { $0 = Task { await both.value.version } }
+    } else {
       ping = Task {
         await Self.result { () throws(EngineError) in try await client.withSession { try await $0.ping() } }
       }
-      version = Task {
-        await Self.result { () throws(EngineError) in try await client.withSession { try await $0.version() } }
-      }
-    } else {
-      let both = Task { await Self.pingThenVersion(client) }
-      ping = Task { await both.value.ping }
-      version = Task { await both.value.version }
+      if asking.contains(.version) { _ = versionRequest() }
     }
-    if systemInfo { _ = infoRequest() }
-  }
-
-  private func infoRequest() -> Task<SystemInfo?, Never> {
-    let client = client
-    return info.withLock { request in
-      if let request { return request }
-      let started = Task { try? await client.withSession { try await $0.info() } }
-      request = started
-      return started
-    }
+    if asking.contains(.systemInfo) { _ = infoRequest() }
   }
 
   /// What `_ping` said.
   public func pinged() async throws(EngineError) -> PingResult { try await ping.value.get() }
 
-  /// `_ping` and `/version`, both answered: the engine is ready. When `_ping` failed, its error is the answer.
+  /// `_ping` and `/version`, both answered. When `_ping` failed, its error is the answer.
   public func answers() async throws(EngineError) -> (PingResult, EngineVersion) {
     let ping = try await pinged()
-    return (ping, try await version.value.get())
+    return (ping, try await versionRequest().value.get())
   }
 
-  /// `/info`, asked once; `nil` when the engine would not say.
+  /// `/info`; `nil` when the engine would not say.
   public var systemInfo: SystemInfo? {
     get async { await infoRequest().value }
   }
@@ -70,8 +64,32 @@ public final class EngineProbe: Sendable {
   /// Stops asking: questions still open end at once, their connections closed.
   public func cancel() {
     ping.cancel()
-    version.cancel()
+    version.withLock { $0?.cancel() }
     info.withLock { $0?.cancel() }
+  }
+
+  private func versionRequest() -> Task<Result<EngineVersion, EngineError>, Never> {
+    let client = client
+    return Self.once(version) {
+      Task { await Self.result { () throws(EngineError) in try await client.withSession { try await $0.version() } } }
+    }
+  }
+
+  private func infoRequest() -> Task<SystemInfo?, Never> {
+    let client = client
+    return Self.once(info) { Task { try? await client.withSession { try await $0.info() } } }
+  }
+
+  /// The task in `slot`, started by `start` if there is none yet.
+  private static func once<T>(
+    _ slot: borrowing Mutex<Task<T, Never>?>, _ start: () -> Task<T, Never>
+  ) -> Task<T, Never> {
+    slot.withLock { task in
+      if let task { return task }
+      let started = start()
+      task = started
+      return started
+    }
   }
 
   private static func result<T>(_ body: () async throws(EngineError) -> T) async -> Result<T, EngineError> {

@@ -28,7 +28,7 @@ enum EngineHeadStart {
     let resolver = EndpointResolver(
       hostFlag: options["-H"] ?? options["--host"], contextFlag: options["--context"], environment: environment)
     guard let endpoint = try? resolver.resolve() else { return }
-    let probe = EngineProbe.start(DiagnoseOptions().client(for: endpoint), systemInfo: true)
+    let probe = EngineProbe.start(DiagnoseOptions().client(for: endpoint), asking: Diagnoser.standardQuestions)
     started.withLock { $0 = probe }
   }
 

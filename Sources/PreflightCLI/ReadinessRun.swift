@@ -31,7 +31,7 @@ struct ReadinessRun {
   var consent: Bool
   var display: any StatusDisplay
   /// What confirms readiness: `wait --json` prints the whole report; the others only need to know.
-  var confirmation: ReadinessWaiter.Confirmation = .engineAnswers
+  var confirmation: ReadinessWaiter.Confirmation = .ping
 
   enum Ending {
     case finished(ReadinessOutcome)

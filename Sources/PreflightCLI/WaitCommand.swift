@@ -17,7 +17,8 @@ struct WaitCommand: AsyncParsableCommand {
     discussion: """
       Connects the moment the engine's socket appears (inotify on Linux), then backs off between attempts from \
       5 ms to 100 ms; a daemon that answers but is still starting counts as not ready. Ready means the engine \
-      answers _ping and /version (what the report then shows); --json adds every check of `check` to the report. \
+      answers _ping as an engine does, the docker CLI's own test before each command; --json also asks /version and \
+      /info and reports every check of `check` (then a daemon that answers _ping but not /version is not ready). \
       Progress goes to stderr: a \
       single updating line on a terminal (ending with a ✔/✘ summary when stdout is not the terminal), timestamped \
       lines otherwise; NO_COLOR or TERM=dumb: no escape sequences; ASCII when the locale is not UTF-8. The result \
@@ -52,7 +53,7 @@ struct WaitCommand: AsyncParsableCommand {
     let display = makeStatusDisplay(subject: endpoint.host, quiet: quiet, environment: global.environment)
     let ending = await ReadinessRun(
       endpoint: endpoint, configuration: configuration, environment: global.environment, timeout: timeout,
-      heal: waiting.heal, consent: waiting.yes, display: display, confirmation: json ? .fullReport : .engineAnswers
+      heal: waiting.heal, consent: waiting.yes, display: display, confirmation: json ? .fullReport : .ping
     ).run()
     let renderer = ReadinessRenderer(timeout: timeout)
     guard case .finished(let outcome) = ending else {

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Synchronization
 import TestSupport
 import Testing
 
@@ -362,13 +363,13 @@ extension ServeSession {
 
 /// A private daemon behind a relay that holds every call to `held` for a minute, on a socket in a directory of its
 /// own: a test kills the daemon while that call waits, and may start another daemon on the same socket.
-final class HeldDaemon: @unchecked Sendable {
+final class HeldDaemon: Sendable {
   let held: String
   private let daemon: DockerDaemon
   private let relay: FaultListener
   private let socketDirectory: TemporaryDirectory
-  /// Set by ``replace()`` only, from the test's one task.
-  private var replacement: DockerDaemon?
+  /// The daemon ``replace()`` started, stopped with the scene.
+  private let replacement = Mutex<DockerDaemon?>(nil)
   /// The relay's address, where the test points docker-preflight.
   var host: String { relay.host }
 
@@ -396,7 +397,7 @@ final class HeldDaemon: @unchecked Sendable {
     let scene = HeldDaemon(held: held, daemon: daemon, relay: relay, socketDirectory: socketDirectory)
     let result = await capture { try await body(scene) }
     await relay.stop()
-    await scene.replacement?.stop()
+    await scene.replacement.withLock { $0 }?.stop()
     await daemon.stop()
     socketDirectory.remove()
     try result.get()
@@ -411,7 +412,8 @@ final class HeldDaemon: @unchecked Sendable {
 
   /// Starts another daemon on the relay's socket.
   func replace() async throws {
-    replacement = try await DockerDaemon.start(in: socketDirectory)
+    let daemon = try await DockerDaemon.start(in: socketDirectory)
+    replacement.withLock { $0 = daemon }
   }
 }
 

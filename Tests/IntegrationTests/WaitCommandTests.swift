@@ -43,14 +43,26 @@ struct WaitCommandTests {
   }
 
   @Test(
-    "a plain wait is confirmed by what ready means (_ping and /version); wait --json carries the whole report")
+    "a plain wait is ready when _ping answers, even with /version held; wait --json waits for /version and every check")
   func confirmation() async throws {
     try await withDockerDaemon { daemon in
-      let plain = try await PreflightRun.run(["wait", "--timeout", "30s"], environment: ["DOCKER_HOST": daemon.host])
+      let directory = try TemporaryDirectory()
+      defer { directory.remove() }
+      let relay = try await FaultListener.start(
+        .relay(upstream: daemon.socketPath, holding: ["/version": .seconds(60)]), unixSocket: directory.file("d.sock"))
+      defer { Task { await relay.stop() } }
+      let plain = try await PreflightRun.run(["wait", "--timeout", "30s"], environment: ["DOCKER_HOST": relay.host])
       #expect(plain.status == 0, "\(plain.standardError)")
       #expect(plain.standardOutput.hasPrefix("ready after"))
-      #expect(plain.standardOutput.contains("connectivity"))
+      #expect(plain.standardOutput.contains("answers _ping (API "))
       #expect(!plain.standardOutput.contains("disk-space"))
+      #expect(
+        !relay.requestsSoFar.contains { $0.contains("/version") || $0.contains("/info") }, "\(relay.requestsSoFar)")
+
+      let held = try await PreflightRun.run(
+        ["wait", "--json", "--timeout", "1s"], environment: ["DOCKER_HOST": relay.host])
+      #expect(held.status == 1)
+      #expect(try JSONValue.parse(held.standardOutput)["ready"] == false)
 
       let json = try await PreflightRun.run(
         ["wait", "--json", "--timeout", "30s"], environment: ["DOCKER_HOST": daemon.host])
