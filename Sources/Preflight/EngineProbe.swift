@@ -115,7 +115,7 @@ public final class EngineProbe: Sendable {
 
 extension Endpoint {
   /// A unix socket or TCP: a connection costs next to nothing (ssh starts a process for each).
-  var connectsCheaply: Bool {
+  public var connectsCheaply: Bool {
     switch transport {
     case .unix, .tcp: true
     default: false

@@ -6,8 +6,8 @@ import Synchronization
 /// reflect on the commands, and dockerd takes longer than that to answer `/version`, so the two run side by side
 /// instead of one after the other.
 ///
-/// Only a plain `check` command line gets a head start: the subcommand first, then flags from a short list whose
-/// meaning is plain without the parser. What the parser then makes of the command line decides: ``take(for:)``
+/// Only a plain `check` command line gets a head start (the subcommand first, then flags from a short list whose
+/// meaning is plain without the parser), and only for an engine on a unix socket or TCP. What the parser then makes of the command line decides: ``take(for:)``
 /// hands the probe over only when it asks what the diagnosis would (same endpoint, same bounds); otherwise it is
 /// cancelled, and nothing was lost but a connection.
 enum EngineHeadStart {
@@ -27,7 +27,8 @@ enum EngineHeadStart {
     if let directory = options["--config"] { environment["DOCKER_CONFIG"] = directory }
     let resolver = EndpointResolver(
       hostFlag: options["-H"] ?? options["--host"], contextFlag: options["--context"], environment: environment)
-    guard let endpoint = try? resolver.resolve() else { return }
+    // Over ssh a question is an ssh process: not one to start for a command line that may still be refused.
+    guard let endpoint = try? resolver.resolve(), endpoint.connectsCheaply else { return }
     let probe = EngineProbe.start(DiagnoseOptions().client(for: endpoint), asking: Diagnoser.standardQuestions)
     started.withLock { $0 = probe }
   }
