@@ -36,6 +36,13 @@ struct EngineHeadStartTests {
     #expect(EngineHeadStart.take(for: try Self.client()) == nil, "taken once")
   }
 
+  @Test("no head start over ssh, where each question is an ssh process")
+  func notOverSSH() throws {
+    let host = "ssh://nobody@127.0.0.1:9"
+    EngineHeadStart.begin(["check", "-H", host])
+    #expect(EngineHeadStart.take(for: try Self.client(host)) == nil)
+  }
+
   @Test("a probe that asks another endpoint than the parsed command line's is dropped")
   func otherEndpoint() throws {
     EngineHeadStart.begin(["check", "-H", Self.socket])
