@@ -43,17 +43,17 @@ public final class EngineProbe: Sendable {
   }
 
   /// What `_ping` said.
-  public func pinged() async throws(EngineError) -> PingResult { try await ping.value.get() }
+  public func pinged() async throws(EngineError) -> PingResult { try await answer(ping).get() }
 
   /// `_ping` and `/version`, both answered. When `_ping` failed, its error is the answer.
   public func answers() async throws(EngineError) -> (PingResult, EngineVersion) {
     let ping = try await pinged()
-    return (ping, try await versionRequest().value.get())
+    return (ping, try await answer(versionRequest()).get())
   }
 
   /// `/info`; `nil` when the engine would not say.
   public var systemInfo: SystemInfo? {
-    get async { await infoRequest().value }
+    get async { await answer(infoRequest()) }
   }
 
   /// Whether this probe asks what a diagnosis with `client`'s endpoint and bounds would.
@@ -78,6 +78,13 @@ public final class EngineProbe: Sendable {
   private func infoRequest() -> Task<SystemInfo?, Never> {
     let client = client
     return Self.once(info) { Task { try? await client.withSession { try await $0.info() } } }
+  }
+
+  /// What `question` comes to. The questions run in tasks of their own, which a cancelled waiter does not cancel by
+  /// itself: cancelling the waiter stops the whole probe, so that its connections close at once, as they would if
+  /// the waiter had asked on them itself.
+  private func answer<T>(_ question: Task<T, Never>) async -> T {
+    await withTaskCancellationHandler { await question.value } onCancel: { self.cancel() }
   }
 
   /// The task in `slot`, started by `start` if there is none yet.
