@@ -188,6 +188,23 @@ public func withDockerDaemon<T>(
   }
 }
 
+/// Runs `body` with a private dockerd behind a relay on a socket of its own, which holds each call whose path contains a
+/// key of `holding` for that long (``FaultListener/Behaviour/relay(upstream:holding:)``); stops the relay, then the
+/// daemon, whatever `body` did.
+public func withRelayedDockerDaemon<T>(
+  holding: [String: Duration], _ body: (DockerDaemon, FaultListener) async throws -> T
+) async throws -> T {
+  try await withDockerDaemon { daemon in
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let relay = try await FaultListener.start(
+      .relay(upstream: daemon.socketPath, holding: holding), unixSocket: directory.file("relay.sock"))
+    let result = await capture { try await body(daemon, relay) }
+    await relay.stop()
+    return try result.get()
+  }
+}
+
 /// Waits until the engine that `process` runs answers `_ping` at `host`, backing off from 5 ms to 100 ms between
 /// attempts (the socket appears only once the engine is up); fails early if the process exits.
 func waitForEngine(at host: String, process: ChildProcess, name: String, logPath: String, timeout: Duration)

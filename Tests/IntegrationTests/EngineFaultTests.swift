@@ -272,12 +272,7 @@ struct EngineFaultTests {
 
   @Test("a very slow /info: check and diagnose answer within their bound, from _ping and /version")
   func slowInfo() async throws {
-    try await withDockerDaemon { daemon in
-      let directory = try TemporaryDirectory()
-      defer { directory.remove() }
-      let relay = try await FaultListener.start(
-        .relay(upstream: daemon.socketPath, holding: ["/info": .seconds(60)]), unixSocket: directory.file("slow.sock"))
-      defer { Task { await relay.stop() } }
+    try await withRelayedDockerDaemon(holding: ["/info": .seconds(60)]) { _, relay in
       let check = try await PreflightRun.run(["check", "--json", "--timeout", "1s", "-H", relay.host])
       let report = try JSONValue.parse(check.standardOutput)
       #expect(report["status"] == "ready", "\(report)")
@@ -297,12 +292,7 @@ struct EngineFaultTests {
     // A plain check gets its questions asked before the command line is parsed; one with --timeout after.
     arguments: [["check", "--json"], ["check", "--json", "--timeout", "1s"]])
   func questionsAskedTogether(arguments: [String]) async throws {
-    try await withDockerDaemon { daemon in
-      let directory = try TemporaryDirectory()
-      defer { directory.remove() }
-      let relay = try await FaultListener.start(
-        .relay(upstream: daemon.socketPath, holding: ["/_ping": .seconds(60)]), unixSocket: directory.file("held.sock"))
-      defer { Task { await relay.stop() } }
+    try await withRelayedDockerDaemon(holding: ["/_ping": .seconds(60)]) { _, relay in
       let run = try await PreflightRun.run(arguments + ["-H", relay.host])
       // The check is over: every question it asked has reached the relay.
       let asked = relay.requestsSoFar

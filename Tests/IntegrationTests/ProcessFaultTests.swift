@@ -183,13 +183,8 @@ struct ProcessFaultTests {
     "stdin closed mid-message while a watch and a diagnose of a real daemon are in flight: both end, exit 0",
     arguments: [Framing.contentLength, .newlineDelimited])
   func stdinClosedWithWorkInFlight(framing: Framing) async throws {
-    try await withDockerDaemon { daemon in
-      let directory = try TemporaryDirectory()
-      defer { directory.remove() }
-      // /info held for 2 s: the diagnose is surely in flight when stdin closes.
-      let relay = try await FaultListener.start(
-        .relay(upstream: daemon.socketPath, holding: ["/info": .seconds(2)]), unixSocket: directory.file("slow.sock"))
-      defer { Task { await relay.stop() } }
+    // /info held for 2 s: the diagnose is surely in flight when stdin closes.
+    try await withRelayedDockerDaemon(holding: ["/info": .seconds(2)]) { daemon, relay in
       let session = try ServeSession(
         framing: framing, environment: PreflightBinary.cleanEnvironment(["DOCKER_HOST": daemon.host]),
         captured: false)

@@ -45,12 +45,7 @@ struct WaitCommandTests {
   @Test(
     "a plain wait is ready when _ping answers, even with /version held; wait --json waits for /version and every check")
   func confirmation() async throws {
-    try await withDockerDaemon { daemon in
-      let directory = try TemporaryDirectory()
-      defer { directory.remove() }
-      let relay = try await FaultListener.start(
-        .relay(upstream: daemon.socketPath, holding: ["/version": .seconds(60)]), unixSocket: directory.file("d.sock"))
-      defer { Task { await relay.stop() } }
+    try await withRelayedDockerDaemon(holding: ["/version": .seconds(60)]) { daemon, relay in
       let plain = try await PreflightRun.run(["wait", "--timeout", "30s"], environment: ["DOCKER_HOST": relay.host])
       #expect(plain.status == 0, "\(plain.standardError)")
       #expect(plain.standardOutput.hasPrefix("ready after"))
