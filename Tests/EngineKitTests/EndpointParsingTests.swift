@@ -20,6 +20,15 @@ struct EndpointParsingTests {
   }
 
   @Test(
+    "white space around an address (a DOCKER_HOST from a file, a pasted line) is not part of it",
+    arguments: [" unix:///x.sock", "unix:///x.sock\n", "\t unix:///x.sock \r\n", "\u{00A0}unix:///x.sock\u{2003}"])
+  func trims(host: String) throws {
+    let endpoint = try Endpoint(parsing: host, source: .environment)
+    #expect(endpoint.host == "unix:///x.sock")
+    #expect(endpoint.transport == .unix(path: "/x.sock"))
+  }
+
+  @Test(
     "bad addresses are refused with the reason",
     arguments: [
       ("docker.sock", "no scheme"), ("foo://x", "not one the docker CLI supports"), ("tcp://:2375", "host name is empty"),
