@@ -2,14 +2,14 @@ import EngineKit
 import Preflight
 import Synchronization
 
-/// `check`'s questions to the engine, asked before the command line is parsed: the argument parser takes ~5 ms to
-/// reflect on the commands, and dockerd takes longer than that to answer `/version`, so the two run side by side
+/// `check`'s questions to the engine, asked before the command line is parsed: the argument parser takes 3–5 ms to
+/// reflect on the command, and dockerd takes longer than that to answer `/version`, so the two run side by side
 /// instead of one after the other.
 ///
 /// Only a plain `check` command line gets a head start (the subcommand first, then flags from a short list whose
-/// meaning is plain without the parser), and only for an engine on a unix socket or TCP. What the parser then makes of the command line decides: ``take(for:)``
-/// hands the probe over only when it asks what the diagnosis would (same endpoint, same bounds); otherwise it is
-/// cancelled, and nothing was lost but a connection.
+/// meaning is plain without the parser), and only for an engine on a unix socket or TCP. What the parser then makes
+/// of the command line decides: ``take(for:)`` hands the probe over only when it asks what the diagnosis would (same
+/// endpoint, same bounds); otherwise it is cancelled, and nothing was lost but a connection.
 enum EngineHeadStart {
   private static let started = Mutex<EngineProbe?>(nil)
 
@@ -22,7 +22,7 @@ enum EngineHeadStart {
 
   /// Starts the probe when `arguments` (global options already after the subcommand) are a plain `check`.
   static func begin(_ arguments: [String]) {
-    guard arguments.first == "check", let options = globalOptions(Array(arguments.dropFirst())) else { return }
+    guard arguments.first == "check", let options = optionValues(Array(arguments.dropFirst())) else { return }
     var environment = ProcessEnvironment.current
     if let directory = options["--config"] { environment["DOCKER_CONFIG"] = directory }
     let resolver = EndpointResolver(
@@ -45,7 +45,7 @@ enum EngineHeadStart {
 
   /// The values of the options in `arguments`, or `nil` when anything in them is not on the short lists (`--help`,
   /// `--timeout`, a typo, an option given twice: the parser's business).
-  private static func globalOptions(_ arguments: [String]) -> [String: String]? {
+  private static func optionValues(_ arguments: [String]) -> [String: String]? {
     var values: [String: String] = [:]
     var index = arguments.startIndex
     while index < arguments.endIndex {
