@@ -84,7 +84,11 @@ public final class EngineProbe: Sendable {
   /// itself: cancelling the waiter stops the whole probe, so that its connections close at once, as they would if
   /// the waiter had asked on them itself.
   private func answer<T>(_ question: Task<T, Never>) async -> T {
-    await withTaskCancellationHandler { await question.value } onCancel: { self.cancel() }
+    await withTaskCancellationHandler {
+      await question.value
+    } onCancel: {
+      self.cancel()
+    }
   }
 
   /// The task in `slot`, started by `start` if there is none yet.
