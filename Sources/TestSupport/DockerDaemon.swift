@@ -162,11 +162,16 @@ public final class DockerDaemon: @unchecked Sendable {
   /// Kills the daemon without letting it clean up (for recovery tests); keeps the directory, so that a daemon can
   /// be started on the same socket again (`start(in: directory)`).
   public func kill() async {
+    let containerdPidFile = directory.file("exec/containerd/containerd.pid")
+    let containerd = ForeignProcess(pidFile: containerdPidFile)
     process.signal(SIGKILL)
     _ = await process.exitStatus
-    // Its containerd dies with it but may linger as a zombie until init reaps it, which a daemon restarted here takes
-    // for a live containerd (and then waits for a socket that never comes): forget its pidfile.
-    try? FileManager.default.removeItem(atPath: directory.file("exec/containerd/containerd.pid"))
+    // Its containerd dies with it (a parent-death signal), though not at the same instant: wait for that, so that a
+    // daemon restarted here never meets the old one alive. Dead, it may linger as a zombie until init reaps it, which
+    // a restarted daemon takes for a live containerd (it then waits for a socket that never comes and gives up:
+    // "timeout waiting for containerd to start"): forget its pidfile.
+    _ = await containerd?.waitForExit(timeout: .seconds(10))
+    try? FileManager.default.removeItem(atPath: containerdPidFile)
     // dockerd mounts its data root on itself and, killed, cannot undo it: a restart would stack a second mount, and
     // the directory could not be removed.
     umount2(directory.file("data"), Int32(MNT_DETACH))

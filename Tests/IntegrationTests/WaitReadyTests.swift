@@ -199,6 +199,10 @@ struct WaitReadyTests {
       #expect(try await session.request("unwatch")["result"] == [:])
       #expect(try await session.finish() == 0)
     }
+    if case .failure = result {
+      // The daemon the heal started logs where the first one did; the directory goes with the daemon.
+      Issue.record("dockerd's log: \(tail(of: daemon.directory.file("dockerd.log"), lines: 30))")
+    }
     await first.stop()
     await daemon.stop()
     try result.get()
