@@ -237,10 +237,11 @@ public struct FixtureError: Error, CustomStringConvertible {
   public init(_ description: String) { self.description = description }
 }
 
-/// The last lines of a log file, for failure messages.
+/// The last lines of a log file, for failure messages; without dockerd's gRPC connection chatter (`module=grpc`), which
+/// would fill them while it waits for containerd.
 public func tail(of path: String, lines: Int = 15) -> String {
   guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "(no log at \(path))" }
-  return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+  return text.split(separator: "\n").filter { !$0.contains("module=grpc") }.suffix(lines).joined(separator: "\n")
 }
 
 /// Finding programs on PATH.

@@ -167,6 +167,10 @@ struct WaitReadyTests {
     defer { scene.remove() }
     scene.startCommand = [try scene.daemonStartScript(for: daemon.directory)]
     try scene.healOnlyByConfiguredCommand()
+    // On a loaded machine the dockerd a heal starts sometimes gives up on its own containerd ("timeout waiting for
+    // containerd to start", 14 s after it began): the heal then waits out its readiness window, and the recovery's
+    // next attempt starts another. A 20 s window lets a second attempt happen within the test's bounds.
+    scene.environment["PREFLIGHT_TIMEOUT"] = "20s"
     let first = try await DockerDaemon.start(in: daemon.directory)
     let session = try ServeSession(
       framing: .contentLength, environment: PreflightBinary.cleanEnvironment(scene.environment))
@@ -193,9 +197,10 @@ struct WaitReadyTests {
       let said = await session.received.filter { $0["method"] == "window/logMessage" }.compactMap {
         $0["params"]?["message"]?.stringValue
       }
-      #expect(said.contains { $0.contains("recovery attempt 1 of") }, "\(said)")
-      #expect(said.contains { $0.contains("recovery attempt 1: heal healed") }, "\(said)")
-      #expect(scene.startInvocations == 1)
+      let attempts = said.filter { $0.contains("is down: recovery attempt") }.count
+      #expect((1...3).contains(attempts), "\(said)")
+      #expect(said.last { $0.contains("recovery attempt") }?.contains("heal healed") == true, "\(said)")
+      #expect(scene.startInvocations == attempts, "one start per attempt")
       #expect(try await session.request("unwatch")["result"] == [:])
       #expect(try await session.finish() == 0)
     }
