@@ -1,4 +1,5 @@
 import Dispatch
+import EngineKit
 import Synchronization
 
 #if canImport(Glibc)
@@ -182,22 +183,12 @@ final class PathWatcher: @unchecked Sendable {
 
   /// Absolute, without `.`, `..` or repeated slashes, so that names in events compare equal to it.
   static func normalized(_ path: String) -> String {
-    var base: [Substring] = []
-    if !path.hasPrefix("/") {
-      var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-      if getcwd(&buffer, buffer.count) != nil {
-        base = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-          .split(separator: "/")
-      }
-    }
-    for component in path.split(separator: "/") {
-      switch component {
-      case ".": continue
-      case "..": if !base.isEmpty { base.removeLast() }
-      default: base.append(component)
-      }
-    }
-    return "/" + base.joined(separator: "/")
+    guard !path.hasPrefix("/") else { return HostFiles.normalizedPath(path) }
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let directory =
+      getcwd(&buffer, buffer.count) != nil
+      ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+    return HostFiles.normalizedPath("/" + directory + "/" + path)
   }
 }
 

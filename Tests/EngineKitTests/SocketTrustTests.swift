@@ -109,6 +109,15 @@ struct SocketTrustTests {
     #expect(trust.problems.allSatisfy { $0.description.contains(directory.path) })
   }
 
+  @Test(
+    "paths are made plain as the kernel reads them before any link; relative ones stay relative",
+    arguments: [
+      ("/a//b/./c/", "/a/b/c"), ("/a/b/../c", "/a/c"), ("/..", "/"), ("/", "/"), ("a/./b/../c", "a/c"), ("./", "."),
+    ])
+  func normalizedPath(path: String, expected: String) {
+    #expect(HostFiles.normalizedPath(path) == expected)
+  }
+
   @Test("another user is named by login name, with the uid")
   func namesTheUser() async throws {
     try #require(getuid() == 0, "needs root to give a file to another user")

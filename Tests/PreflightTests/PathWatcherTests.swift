@@ -81,4 +81,11 @@ struct PathWatcherTests {
   func normalized(path: String, expected: String) {
     #expect(PathWatcher.normalized(path) == expected)
   }
+
+  @Test("a relative path is taken from the working directory")
+  func relativeFromWorkingDirectory() {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let directory = String(cString: getcwd(&buffer, buffer.count)!)
+    #expect(PathWatcher.normalized("x/../docker.sock") == (directory == "/" ? "" : directory) + "/docker.sock")
+  }
 }

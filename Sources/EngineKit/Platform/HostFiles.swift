@@ -69,6 +69,21 @@ public enum HostFiles {
     return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
+  /// The path without `.` components, repeated or trailing slashes; `..` resolved textually (as the kernel would for
+  /// a path without links before it). A relative path stays relative (`.` when nothing is left).
+  public static func normalizedPath(_ path: String) -> String {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+      switch part {
+      case ".": continue
+      case "..": if !parts.isEmpty { parts.removeLast() }
+      default: parts.append(part)
+      }
+    }
+    let joined = parts.joined(separator: "/")
+    return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
+  }
+
   /// The path with every symbolic link resolved, or `nil` if it does not exist.
   public static func resolved(_ path: String) -> String? {
     guard let pointer = realpath(path, nil) else { return nil }

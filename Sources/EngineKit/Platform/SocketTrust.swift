@@ -68,7 +68,7 @@ public struct SocketTrust: Sendable, Hashable {
   /// Judges `path` for a process running as `userID` (the effective user).
   public static func assess(_ path: String, userID: UInt32 = geteuid()) -> SocketTrust {
     var trust = SocketTrust(path: path, symlinks: [], resolvedPath: path, socketExists: false, problems: [])
-    var current = normalized(path)
+    var current = HostFiles.normalizedPath(path)
     var checkedDirectories: Set<String> = []
     func checkDirectory(_ directory: String) {
       guard checkedDirectories.insert(directory).inserted else { return }
@@ -112,7 +112,7 @@ public struct SocketTrust: Sendable, Hashable {
         break
       }
       trust.symlinks.append(target)
-      current = normalized(target.hasPrefix("/") ? target : directoryOf(current) + "/" + target)
+      current = HostFiles.normalizedPath(target.hasPrefix("/") ? target : directoryOf(current) + "/" + target)
     }
     trust.resolvedPath = current
     return trust
@@ -152,21 +152,6 @@ public struct SocketTrust: Sendable, Hashable {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     if slash == path.startIndex { return "/" }
     return String(path[..<slash])
-  }
-
-  /// Removes `.` components, repeated and trailing slashes; `..` is resolved textually (as the kernel would for a
-  /// path without links before it).
-  static func normalized(_ path: String) -> String {
-    var parts: [Substring] = []
-    for part in path.split(separator: "/", omittingEmptySubsequences: true) {
-      switch part {
-      case ".": continue
-      case "..": if !parts.isEmpty { parts.removeLast() }
-      default: parts.append(part)
-      }
-    }
-    let joined = parts.joined(separator: "/")
-    return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
   }
 
   static func octal(_ mode: UInt32) -> String { "0" + String(mode & 0o7777, radix: 8) }
