@@ -74,9 +74,7 @@ public struct HealPlanner: Sendable {
         if facts.os != .linux || facts.isWSL { return .podmanMachine }
         return .podmanSocket(user: !path.hasPrefix(facts.systemRoot + "/run/podman/"))
       }
-      if path == facts.systemRoot + "/var/run/docker.sock" || path == facts.systemRoot + "/run/docker.sock" {
-        return .system(socket: path)
-      }
+      if systemSockets.contains(path) { return .system(socket: path) }
       return .unixSocket(path)
     }
   }
@@ -236,14 +234,13 @@ public struct HealPlanner: Sendable {
   /// systemd does not manage the engine (a second daemon beside it would fight over the data root).
   func directDaemonSteps(socket: String) -> [HealStep] {
     guard facts.os == .linux, facts.isRoot, !systemdManagesDocker else { return [] }
-    let system = [facts.systemRoot + "/var/run/docker.sock", facts.systemRoot + "/run/docker.sock"]
-    let name = system.contains(socket) ? "dockerd" : "dockerd-\(fileKey(socket))"
+    let name = systemSockets.contains(socket) ? "dockerd" : "dockerd-\(fileKey(socket))"
     let pidFile = "\(stateDirectory)/\(name).pid"
     return [
       HealStep(
         strategy: .dockerd, command: ["dockerd", "--host", "unix://\(socket)", "--pidfile", pidFile],
         summary: "launch dockerd directly (nothing manages the engine here)", launch: .detached,
-        logFile: "\(stateDirectory)/\(name).log", pidFile: pidFile, readinessTimeout: .seconds(60))
+        logFile: logFile(name), pidFile: pidFile, readinessTimeout: .seconds(60))
     ]
   }
 
@@ -253,6 +250,9 @@ public struct HealPlanner: Sendable {
   }
 
   private func logFile(_ name: String) -> String { "\(stateDirectory)/\(name).log" }
+
+  /// The system engine's sockets, `/var/run/docker.sock` and `/run/docker.sock`, under the host root.
+  private var systemSockets: [String] { ["/var/run/docker.sock", "/run/docker.sock"].map { facts.systemRoot + $0 } }
 
   /// A socket path as a file name: `/tmp/x/docker.sock` → `tmp_x_docker.sock`.
   private func fileKey(_ path: String) -> String {
