@@ -137,7 +137,7 @@ public struct Healer: Sendable {
       logged { () throws(PreflightError) in
         try actionLog.recordInterruption(reason: reason, during: last, endpoint: endpoint.host)
       }
-      let leftRunning = last?.pid.map { "; \(last!.strategy) left running as pid \($0)" } ?? ""
+      let leftRunning = last.flatMap { step in step.pid.map { "; \(step.strategy) left running as pid \($0)" } } ?? ""
       return finish(healed: false, "the heal of \(endpoint.host) was interrupted (\(reason))\(leftRunning)")
     }
     outcome.report = await diagnose()
