@@ -44,17 +44,19 @@ public struct SecretRedactor: Sendable {
   }
 
   /// `auths.*.auth` (base64 of `user:password`: the encoded form and the password), `identitytoken`,
-  /// `registrytoken` and `password`. A missing or unreadable file has none.
+  /// `registrytoken` and `password`, with keys matched as the docker CLI matches them. A missing or unreadable file
+  /// has none.
   static func registryCredentials(in path: String) -> [String] {
-    guard let bytes = try? BoundedFile.read(path, limit: EndpointResolver.maximumConfigSize),
-      let auths = (try? JSONValue.parse(bytes))?["auths"]?.objectValue
+    guard let config = try? ConfigurationFile.fields(at: path, limit: EndpointResolver.maximumConfigSize),
+      let auths = try? config.object("auths"), let registries = auths.object?.keys
     else { return [] }
     var found: [String] = []
-    for (_, entry) in auths {
+    for registry in registries {
+      guard let entry = try? auths.object(registry) else { continue }
       for key in ["identitytoken", "registrytoken", "password"] {
-        if let value = entry[key]?.stringValue { found.append(value) }
+        if let value = try? entry.string(key) { found.append(value) }
       }
-      guard let auth = entry["auth"]?.stringValue else { continue }
+      guard let auth = try? entry.string("auth") else { continue }
       found.append(auth)
       if let decoded = Base64.decode(auth), let colon = decoded.firstIndex(of: UInt8(ascii: ":")) {
         found.append(String(decoding: decoded[decoded.index(after: colon)...], as: UTF8.self))
