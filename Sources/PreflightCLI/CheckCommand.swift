@@ -1,6 +1,5 @@
 import ArgumentParser
 import EngineKit
-import JSON
 import Preflight
 
 /// `docker-preflight check`: diagnose once and print the report.
@@ -52,9 +51,7 @@ struct CheckCommand: AsyncParsableCommand {
     let probe = EngineHeadStart.take(for: options.client(for: endpoint))
     let report = await Diagnoser(endpoint: endpoint, options: options).diagnose(probe: probe)
     if json {
-      var output = try JSONValueEncoder().encode(report).serialized()
-      output.append(UInt8(ascii: "\n"))
-      FileHandleStream.standardOutput.write(String(decoding: output, as: UTF8.self))
+      try FileHandleStream.standardOutput.writeJSON(report)
     } else if !quiet {
       FileHandleStream.standardOutput.write(ReportRenderer().render(report))
     }

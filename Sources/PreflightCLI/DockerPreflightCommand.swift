@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import Preflight
 
 #if canImport(Glibc)
@@ -103,6 +104,15 @@ struct FileHandleStream: TextOutputStream {
         offset += written
       }
     }
+  }
+}
+
+extension FileHandleStream {
+  /// `value` as one line of JSON: what `--json` prints.
+  func writeJSON(_ value: some Encodable) throws {
+    var output = try JSONValueEncoder().encode(value).serialized()
+    output.append(UInt8(ascii: "\n"))
+    write(String(decoding: output, as: UTF8.self))
   }
 }
 

@@ -1,6 +1,5 @@
 import ArgumentParser
 import EngineKit
-import JSON
 import Preflight
 
 /// `docker-preflight endpoints`: every endpoint this machine offers, where each came from, whose it is, and whether it
@@ -38,9 +37,7 @@ struct EndpointsCommand: AsyncParsableCommand {
     let listing = EndpointListing(
       endpoints: probed.map(EndpointListing.Entry.init), problems: survey.problems.map(\.description))
     if json {
-      var output = try JSONValueEncoder().encode(listing).serialized()
-      output.append(UInt8(ascii: "\n"))
-      FileHandleStream.standardOutput.write(String(decoding: output, as: UTF8.self))
+      try FileHandleStream.standardOutput.writeJSON(listing)
     } else {
       FileHandleStream.standardOutput.write(listing.rendered)
     }

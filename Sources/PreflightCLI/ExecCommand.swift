@@ -1,6 +1,5 @@
 import ArgumentParser
 import EngineKit
-import JSON
 import Preflight
 
 #if canImport(Glibc)
@@ -80,9 +79,7 @@ struct ExecCommand: AsyncParsableCommand {
           outcome, consentHint: "exec --heal --yes, PREFLIGHT_HEAL=1, or \"heal\": {\"allow\": true}")
           + "docker-preflight: not running \(commandLine.joined(separator: " "))\n")
       if json {
-        var output = try JSONValueEncoder().encode(outcome).serialized()
-        output.append(UInt8(ascii: "\n"))
-        FileHandleStream.standardOutput.write(String(decoding: output, as: UTF8.self))
+        try FileHandleStream.standardOutput.writeJSON(outcome)
       }
       throw ExitCode(ExitStatus.unhealthy)
     }

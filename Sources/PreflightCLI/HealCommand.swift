@@ -1,7 +1,6 @@
 import ArgumentParser
 import Dispatch
 import EngineKit
-import JSON
 import Preflight
 import Synchronization
 
@@ -87,7 +86,7 @@ struct HealCommand: AsyncParsableCommand {
       case .healNotPermitted(let plan, let report):
         let configFile = PreflightPaths(environment: environment).configFile
         FileHandleStream.standardError.write(renderer.notPermitted(plan: plan, report: report, configFile: configFile))
-        if json { try printJSON(NotPermitted(message: error.description, plan: plan, report: report)) }
+        if json { try FileHandleStream.standardOutput.writeJSON(NotPermitted(message: error.description, plan: plan, report: report)) }
         throw ExitCode(ExitStatus.unhealthy)
       case .unknownStrategies, .configuration:
         FileHandleStream.standardError.write("docker-preflight: \(error)\n")
@@ -99,18 +98,12 @@ struct HealCommand: AsyncParsableCommand {
     }
     for warning in outcome.warnings { FileHandleStream.standardError.write("docker-preflight: warning: \(warning)\n") }
     if json {
-      try printJSON(outcome)
+      try FileHandleStream.standardOutput.writeJSON(outcome)
     } else if !quiet || outcome.dryRun || !outcome.healed {  // a plan, or a failure, is still said
       FileHandleStream.standardOutput.write(renderer.render(outcome))
     }
     if let signal { throw ExitCode(ExitStatus.interrupted(by: signal)) }
     if !outcome.dryRun && !outcome.healed { throw ExitCode(ExitStatus.unhealthy) }
-  }
-
-  private func printJSON(_ value: some Encodable) throws {
-    var output = try JSONValueEncoder().encode(value).serialized()
-    output.append(UInt8(ascii: "\n"))
-    FileHandleStream.standardOutput.write(String(decoding: output, as: UTF8.self))
   }
 
   /// On a terminal, asks y/N on stderr; without one (scripts, hooks), nobody can answer: no.

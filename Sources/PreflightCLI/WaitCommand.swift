@@ -1,6 +1,5 @@
 import ArgumentParser
 import EngineKit
-import JSON
 import Preflight
 
 #if canImport(Glibc)
@@ -64,9 +63,7 @@ struct WaitCommand: AsyncParsableCommand {
     let stdoutShowsHeadline = !json && isatty(1) == 1
     display.finish(stdoutShowsHeadline ? nil : renderer.summary(outcome))
     if json {
-      var output = try JSONValueEncoder().encode(outcome).serialized()
-      output.append(UInt8(ascii: "\n"))
-      FileHandleStream.standardOutput.write(String(decoding: output, as: UTF8.self))
+      try FileHandleStream.standardOutput.writeJSON(outcome)
     } else if !(quiet && outcome.ready) {
       FileHandleStream.standardOutput.write(
         renderer.headline(outcome) + "\n" + ReportRenderer().render(outcome.report))
