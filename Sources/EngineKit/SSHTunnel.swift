@@ -163,13 +163,8 @@ final class SSHTunnel: Sendable {
 
   /// `name` on PATH (or `name` itself when it holds a slash), if it is an executable file.
   private static func locate(_ name: String) -> String? {
-    if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
     let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
-    for directory in path.split(separator: ":") where !directory.isEmpty {
-      let candidate = "\(directory)/\(name)"
-      if access(candidate, X_OK) == 0 { return candidate }
-    }
-    return nil
+    return ExecutableSearch.resolve(name, in: path.split(separator: ":").map(String.init))
   }
 
   private static func lastError() -> String { String(cString: strerror(errno)) }

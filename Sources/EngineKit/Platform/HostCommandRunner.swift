@@ -1,6 +1,12 @@
 import Subprocess
 import SystemPackage
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Runs a short host command (`ps`, `tasklist.exe`, `wsl.exe`) to completion and collects its standard output.
 ///
 /// Bounded by `timeout`: the run races a deadline, and the loser is cancelled, which ends the command (SIGTERM, then
@@ -69,5 +75,11 @@ public enum ExecutableSearch {
       if HostFiles.isExecutableFile(candidate) { return candidate }
     }
     return nil
+  }
+
+  /// The program `execvp` would run for `name`: a name with a slash as it is, others looked up in `path`.
+  public static func resolve(_ name: String, in path: [String]) -> String? {
+    if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+    return find(name, in: path)
   }
 }

@@ -1,3 +1,4 @@
+import EngineKit
 import Subprocess
 import SystemPackage
 
@@ -56,7 +57,7 @@ struct CommandRunner: Sendable {
       CommandOutcome(ending: ending, output: output, duration: clock.now - started)
     }
     guard let program = argv.first, !program.isEmpty else { return outcome(.notLaunched("the command is empty")) }
-    guard let path = ExecutableLookup.find(program, in: searchPath) else {
+    guard let path = ExecutableSearch.resolve(program, in: searchPath) else {
       let reason =
         program.contains("/")
         ? "\(program): no such executable file"

@@ -203,7 +203,7 @@ public struct Healer: Sendable {
       }
 
     case .detached:
-      guard let program = step.command.first, let path = ExecutableLookup.find(program, in: facts.searchPath) else {
+      guard let program = step.command.first, let path = ExecutableSearch.resolve(program, in: facts.searchPath) else {
         result.output =
           "\(step.command.first ?? ""): not found on the search path (\(facts.searchPath.joined(separator: ":")))"
         return finished(.notLaunched)

@@ -86,7 +86,7 @@ public struct HostFacts: Sendable, Hashable {
     facts.searchPath = (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
       .split(separator: ":").map(String.init).filter { !$0.isEmpty }
     for name in interestingExecutables {
-      if let path = ExecutableLookup.find(name, in: facts.searchPath) { facts.executables[name] = path }
+      if let path = ExecutableSearch.resolve(name, in: facts.searchPath) { facts.executables[name] = path }
     }
     if facts.os == .linux {
       facts.isWSL =
@@ -135,13 +135,5 @@ public struct HostFacts: Sendable, Hashable {
       facts.installedProviders.insert(provider)
     }
     return facts
-  }
-}
-
-/// Finds programs on a search path, as `execvp` would: a name with a slash as it is, others through the path.
-enum ExecutableLookup {
-  static func find(_ name: String, in searchPath: [String]) -> String? {
-    if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
-    return ExecutableSearch.find(name, in: searchPath)
   }
 }

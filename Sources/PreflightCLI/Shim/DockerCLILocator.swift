@@ -1,3 +1,5 @@
+import EngineKit
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -41,7 +43,7 @@ struct DockerCLILocator {
 
   func locate() -> Result<String, Failure> {
     if let configuredPath, !configuredPath.isEmpty {
-      guard isExecutableFile(configuredPath) else { return .failure(.configuredPathNotExecutable(configuredPath)) }
+      guard HostFiles.isExecutableFile(configuredPath) else { return .failure(.configuredPathNotExecutable(configuredPath)) }
       if isShim(configuredPath) { return .failure(.configuredPathIsShim(configuredPath)) }
       return .success(configuredPath)
     }
@@ -49,7 +51,7 @@ struct DockerCLILocator {
     for directory in directories {
       // An empty entry is the current directory, as for a shell.
       let candidate = "\(directory.isEmpty ? "." : directory)/docker"
-      if isExecutableFile(candidate) && !isShim(candidate) { return .success(candidate) }
+      if HostFiles.isExecutableFile(candidate) && !isShim(candidate) { return .success(candidate) }
     }
     return .failure(.notFound(searched: directories))
   }
@@ -57,11 +59,6 @@ struct DockerCLILocator {
   private func isShim(_ path: String) -> Bool {
     guard let ownIdentity else { return false }
     return FileIdentity(path: path) == ownIdentity
-  }
-
-  private func isExecutableFile(_ path: String) -> Bool {
-    var status = stat()
-    return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG && access(path, X_OK) == 0
   }
 }
 
