@@ -18,6 +18,8 @@ import Preflight
 public struct DockerShim {
   /// The docker arguments, exactly as given.
   var arguments: [String]
+  /// What they say about the engine.
+  var invocation: DockerInvocation
   var environment: [String: String]
   var configuration: PreflightConfiguration
   /// The real docker CLI.
@@ -58,13 +60,13 @@ public struct DockerShim {
           + "\(PreflightPaths(environment: environment).configFile) to the real docker CLI")
       exit(1)
     }
-    let shim = DockerShim(
-      arguments: arguments, environment: environment, configuration: configuration, docker: docker, depth: depth)
+    var shim = DockerShim(
+      arguments: arguments, invocation: DockerInvocation(arguments: arguments), environment: environment,
+      configuration: configuration, docker: docker, depth: depth)
     // Nested in a docker command a shim has already readied: no second look.
-    guard depth == 0, DockerInvocation(arguments: arguments).needsEngine, let endpoint = shim.endpoint else {
-      shim.runDocker()
-    }
+    guard depth == 0, shim.invocation.needsEngine, let endpoint = shim.resolveEndpoint() else { shim.runDocker() }
     if shim.cache.isFresh(endpoint.host) { shim.runDocker() }
+    shim.endpoint = endpoint
     return shim
   }
 
@@ -78,11 +80,13 @@ public struct DockerShim {
     return nil
   }
 
+  /// The engine to ready, once ``prepare(commandLine:)`` found that docker will need it.
+  var endpoint: Endpoint?
+
   /// The endpoint docker will use: its own `-H`/`--context`/`--config`/`--tls*` in the arguments, then the
   /// environment and the current context, as docker resolves it. nil when it cannot be worked out: docker will say
   /// what is wrong with it better than we could.
-  var endpoint: Endpoint? {
-    let invocation = DockerInvocation(arguments: arguments)
+  func resolveEndpoint() -> Endpoint? {
     let resolver = EndpointResolver(
       hostFlag: invocation.host, contextFlag: invocation.context, environment: invocation.applied(to: environment))
     guard var endpoint = try? resolver.resolve() else { return nil }
@@ -132,9 +136,8 @@ public struct DockerShim {
     let display = makeStatusDisplay(subject: endpoint.host, environment: environment)
     let renderer = ReadinessRenderer(timeout: configuration.timeout)
     let ending = await ReadinessRun(
-      endpoint: endpoint, configuration: configuration, environment: DockerInvocation(arguments: arguments).applied(
-        to: environment), timeout: configuration.timeout, heal: true, consent: configuration.healAllowed,
-      display: display
+      endpoint: endpoint, configuration: configuration, environment: invocation.applied(to: environment),
+      timeout: configuration.timeout, heal: true, consent: configuration.healAllowed, display: display
     ).run()
     switch ending {
     case .finished(let outcome) where outcome.ready:
