@@ -104,11 +104,8 @@ public final class ChildProcess: @unchecked Sendable {
     source.resume()
   }
 
-  /// glibc's `pidfd_open` (2.36), looked up at run time because Swift's Glibc module does not import it.
-  static let pidfdOpen: (@convention(c) (pid_t, UInt32) -> Int32)? = {
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pidfd_open") else { return nil }
-    return unsafeBitCast(symbol, to: (@convention(c) (pid_t, UInt32) -> Int32).self)
-  }()
+  /// glibc's `pidfd_open` (2.36), which Swift's Glibc module does not import.
+  static let pidfdOpen: (@convention(c) (pid_t, UInt32) -> Int32)? = CLibrary.symbol("pidfd_open")
 
   private static let spawnLock = NSLock()
 

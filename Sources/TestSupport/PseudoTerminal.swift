@@ -1,3 +1,4 @@
+import EngineKit
 import Foundation
 import JSONRPC
 
@@ -43,14 +44,9 @@ public final class PseudoTerminal: @unchecked Sendable {
   /// glibc's `unlockpt` and `ptsname_r`, looked up at run time: Swift's Glibc module hides them (XSI extensions).
   /// `ptsname_r`, not `ptsname`, whose static buffer two terminals opened at once (parallel tests) would share: each
   /// child then wrote to the other's terminal.
-  private static let unlockpt: (@convention(c) (Int32) -> Int32)? = symbol("unlockpt")
-  private static let ptsnameR: (@convention(c) (Int32, UnsafeMutablePointer<CChar>?, Int) -> Int32)? = symbol(
-    "ptsname_r")
-
-  private static func symbol<T>(_ name: String) -> T? {
-    guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
-    return unsafeBitCast(address, to: T.self)
-  }
+  private static let unlockpt: (@convention(c) (Int32) -> Int32)? = CLibrary.symbol("unlockpt")
+  private static let ptsnameR: (@convention(c) (Int32, UnsafeMutablePointer<CChar>?, Int) -> Int32)? =
+    CLibrary.symbol("ptsname_r")
 
   /// The master side closes when its reader lets go of it (``OwnedDescriptor``), after the child's side closed.
   deinit { childStarted() }

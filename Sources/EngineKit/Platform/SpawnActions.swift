@@ -12,14 +12,19 @@
       return closeFrom(&actions, lowest) == 0
     }
 
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np`, looked up at run time: Swift's Glibc module does not
-    /// import GNU extensions.
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np`: Swift's Glibc module does not import GNU extensions.
     private static let addClosefrom:
-      (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
-        else { return nil }
-        return unsafeBitCast(
-          symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-      }()
+      (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = CLibrary.symbol(
+        "posix_spawn_file_actions_addclosefrom_np")
+  }
+
+  /// Functions of the C library that Swift's Glibc module does not import (GNU and XSI extensions, newer calls).
+  public enum CLibrary {
+    /// The function `name`, looked up at run time as `T` (a `@convention(c)` function type); `nil` where this glibc
+    /// lacks it.
+    public static func symbol<T>(_ name: String) -> T? {
+      guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
+      return unsafeBitCast(address, to: T.self)
+    }
   }
 #endif
