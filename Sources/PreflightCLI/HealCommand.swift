@@ -86,7 +86,10 @@ struct HealCommand: AsyncParsableCommand {
       case .healNotPermitted(let plan, let report):
         let configFile = PreflightPaths(environment: environment).configFile
         FileHandleStream.standardError.write(renderer.notPermitted(plan: plan, report: report, configFile: configFile))
-        if json { try FileHandleStream.standardOutput.writeJSON(NotPermitted(message: error.description, plan: plan, report: report)) }
+        if json {
+          try FileHandleStream.standardOutput.writeJSON(
+            NotPermitted(message: error.description, plan: plan, report: report))
+        }
         throw ExitCode(ExitStatus.unhealthy)
       case .unknownStrategies, .configuration:
         FileHandleStream.standardError.write("docker-preflight: \(error)\n")

@@ -43,7 +43,9 @@ struct DockerCLILocator {
 
   func locate() -> Result<String, Failure> {
     if let configuredPath, !configuredPath.isEmpty {
-      guard HostFiles.isExecutableFile(configuredPath) else { return .failure(.configuredPathNotExecutable(configuredPath)) }
+      guard HostFiles.isExecutableFile(configuredPath) else {
+        return .failure(.configuredPathNotExecutable(configuredPath))
+      }
       if isShim(configuredPath) { return .failure(.configuredPathIsShim(configuredPath)) }
       return .success(configuredPath)
     }
