@@ -123,7 +123,7 @@ public enum Transport: Sendable, Hashable {
 
 extension String {
   /// Without leading and trailing white space (Unicode's White_Space), found scalar by scalar from each end.
-  var trimmingWhitespace: String {
+  public var trimmingWhitespace: String {
     let scalars = unicodeScalars
     guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
       let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })

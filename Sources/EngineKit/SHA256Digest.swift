@@ -1,9 +1,9 @@
 import COpenSSL
 
 /// SHA-256 through the system OpenSSL: the docker CLI names a context's folders after the digest of its name.
-enum SHA256Digest {
+public enum SHA256Digest {
   /// Lower-case hex, as `digest.FromString(name).Encoded()` writes it.
-  static func hex(of text: String) -> String {
+  public static func hex(of text: String) -> String {
     var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
     var length: UInt32 = 0
     let bytes = Array(text.utf8)

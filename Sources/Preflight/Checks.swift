@@ -41,6 +41,11 @@ struct ConnectivityCheck: DiagnosticCheck {
       return CheckResult(.pass, answers)
     } catch {
       state.connectionError = error
+      if let hung = HungEngine.assess(error, endpoint: state.endpoint, options: state.options) {
+        state.hung = hung
+        let issue = hung.issue(state.endpoint, timeout: state.options.timeout)
+        return CheckResult(.fail, issue.message, issues: [issue])
+      }
       return CheckResult(.fail, error.message, issues: [HealthReport.Issue(error)])
     }
   }

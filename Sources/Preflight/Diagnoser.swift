@@ -67,7 +67,8 @@ public struct Diagnoser: Sendable {
     if state.isReachable {
       status = results.contains { $0.status == .fail } ? .degraded : .ready
     } else {
-      status = state.connectionError?.kind == .engineStarting ? .starting : .unreachable
+      status =
+        state.hung != nil ? .hung : state.connectionError?.kind == .engineStarting ? .starting : .unreachable
     }
     let engine = state.version.map { version in
       HealthReport.EngineInfo(

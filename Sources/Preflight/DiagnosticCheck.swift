@@ -41,6 +41,8 @@ public struct DiagnosisState: Sendable {
   public var version: EngineVersion?
   /// Set by the connectivity check when it did not.
   public var connectionError: EngineError?
+  /// Set by the connectivity check when the socket accepts but its engine is hung.
+  var hung: HungEngine?
   /// The API version calls use, once negotiated.
   public var apiVersion: APIVersion?
   /// `provider`, `dockerDesktopRunning` and `wsl2Status` go into the report as they are.
@@ -108,6 +110,9 @@ public struct DiagnoseOptions: Sendable {
   /// Bounds each host command (`ps`, `tasklist.exe`, `wsl.exe`): Windows programs reached through WSL interop take
   /// a second or more when Windows is busy.
   public var commandTimeout: Duration
+  /// An engine process that has run this long, and whose socket accepts but does not answer, is hung; a younger
+  /// one is still starting (dockerd opens its socket before it serves, and loading many containers takes time).
+  public var hungAfter: Duration = .seconds(60)
 
   public static let defaultRecommendedAPIVersion = APIVersion(1, 41)
   public static let defaultMinFreeDiskBytes: Int64 = 5 << 30
@@ -135,6 +140,7 @@ public struct DiagnoseOptions: Sendable {
   public mutating func applyDefaults(from configuration: PreflightConfiguration) {
     if probeImage == nil { probeImage = configuration.probeImage }
     if let minimum = configuration.minApiVersion.flatMap(APIVersion.init) { minimumAPIVersion = minimum }
+    if let hungAfter = configuration.hungAfter { self.hungAfter = hungAfter }
   }
 
   /// A client for `endpoint` with these bounds.

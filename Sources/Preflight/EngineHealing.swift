@@ -9,6 +9,14 @@ public protocol EngineHealing: Sendable {
   /// Starts the engine at `endpoint`, which is down for `reason` (the issue found, for people). `allowed` is the
   /// caller's consent (`--yes`, `allow: true`); without it a healer may ask, or refuse.
   func heal(endpoint: Endpoint, reason: String, allowed: Bool) async -> HealAttempt
+
+  /// The engine at `endpoint` was seen ready: a healer may note which process serves it, so that after a crash it
+  /// knows what was left behind and whether something will restart it.
+  func engineSeenReady(endpoint: Endpoint) async
+}
+
+extension EngineHealing {
+  public func engineSeenReady(endpoint: Endpoint) async {}
 }
 
 /// How a heal asked for by a wait or a watch went.
@@ -53,6 +61,10 @@ public struct HealerHealing: EngineHealing {
     self.makeHealer = makeHealer
     self.consent = consent
     self.events = events
+  }
+
+  public func engineSeenReady(endpoint: Endpoint) async {
+    makeHealer(endpoint).rememberEngine()
   }
 
   public func heal(endpoint: Endpoint, reason: String, allowed: Bool) async -> HealAttempt {

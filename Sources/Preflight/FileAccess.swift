@@ -80,4 +80,18 @@ func makePrivateDirectory(_ path: String) throws(PreflightError) {
   }
 }
 
+/// Writes `bytes` (mode 0600) to a temporary file beside `path` and renames it into place, so that a reader never
+/// sees half of it; `false` when it could not.
+@discardableResult
+func replaceFile(_ path: String, with bytes: [UInt8]) -> Bool {
+  let temporary = "\(path).\(getpid())"
+  let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+  guard descriptor >= 0 else { return false }
+  let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+  close(descriptor)
+  if written == bytes.count && rename(temporary, path) == 0 { return true }
+  unlink(temporary)
+  return false
+}
+
 func errnoText() -> String { String(cString: strerror(errno)) }

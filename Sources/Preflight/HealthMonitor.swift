@@ -64,6 +64,7 @@ public struct HealthMonitor: Sendable {
       try Task.checkCancellation()
       let next: HealthReport
       if current.daemonAccessible {
+        await recovery?.healer.engineSeenReady(endpoint: diagnoser.endpoint)
         try await untilLoss()
         next = await diagnoser.diagnose()
       } else {

@@ -7,6 +7,9 @@ public struct HealthReport: Sendable, Hashable, Codable {
     case starting
     /// Cannot be reached.
     case unreachable
+    /// Its socket accepts connections, but the engine does not answer: its process is stopped, or has run too long
+    /// to be still starting.
+    case hung
     /// Ready, but a check warns or fails (API too old, disk nearly full, …).
     case degraded
   }
@@ -57,4 +60,12 @@ public struct HealthReport: Sendable, Hashable, Codable {
   public var issues: [Issue]
   public var recommendations: [String]
   public var durationMs: Int
+
+  /// Adds issues found after the diagnosis (why a start failed), with their recommendations.
+  public mutating func add(_ more: [Issue]) {
+    for issue in more where !issues.contains(issue) {
+      issues.append(issue)
+      recommendations.append(issue.recommendation)
+    }
+  }
 }

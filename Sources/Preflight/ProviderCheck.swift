@@ -22,6 +22,12 @@ struct ProviderCheck: DiagnosticCheck {
     let owner = detector.identify(endpoint: state.endpoint)
     state.providerAttribution = owner
     state.provider = owner?.provider.rawValue
+    if let hung = state.hung {
+      // It runs: what is installed and how to start it would be beside the point.
+      return CheckResult(
+        .skip, "\(owner.map { "\($0.provider.displayName): " } ?? "")\(hung.process.name) (pid \(hung.process.pid)) "
+          + "runs but is hung")
+    }
     let scan = state.installedProviders()
     var issues: [HealthReport.Issue] = []
     var listening: [String] = []

@@ -67,15 +67,7 @@ public struct ReadinessCache: Sendable {
     guard (try? makePrivateDirectory(directory)) != nil else { return }
     // Ours (makePrivateDirectory checked): make sure nobody else can reach into it.
     chmod(directory, 0o700)
-    let final = path(for: host)
-    let temporary = "\(final).\(getpid())"
-    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-    guard descriptor >= 0 else { return }
-    let bytes = Array(host.utf8)
-    let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-    close(descriptor)
-    // Renamed into place whole, so that a reader never sees a half-written record.
-    if written != bytes.count || rename(temporary, final) != 0 { unlink(temporary) }
+    replaceFile(path(for: host), with: Array(host.utf8))
   }
 
   /// Forgets `host`: the engine was seen down.

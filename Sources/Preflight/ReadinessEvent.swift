@@ -13,6 +13,9 @@ public enum ReadinessPhase: String, Sendable, Hashable, Codable, CaseIterable {
   case starting
   /// Any other failure: permission denied, not an engine, timed out, TLS, …
   case unreachable
+  /// The socket accepts, but its engine's process is stopped or has run too long to be starting
+  /// (``HealthReport/Status/hung``).
+  case hung
   /// `_ping` answers OK and `/version` parses.
   case ready
 
@@ -36,12 +39,13 @@ public enum ReadinessPhase: String, Sendable, Hashable, Codable, CaseIterable {
     case .refused: "connection refused"
     case .starting: "engine starting"
     case .unreachable: "unreachable"
+    case .hung: "engine hung"
     case .ready: "ready"
     }
   }
 
   /// Whether the engine is down in a way healing addresses (not merely slow to start).
-  var isDown: Bool { self == .socketMissing || self == .refused || self == .unreachable }
+  var isDown: Bool { self == .socketMissing || self == .refused || self == .unreachable || self == .hung }
 }
 
 /// Something that happened during a wait, with the time since it began.

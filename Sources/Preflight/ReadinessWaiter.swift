@@ -187,6 +187,11 @@ public struct ReadinessWaiter: Sendable {
     } catch {
       probe.cancel()
       // A unix socket connects at once; no answer in time means a daemon that accepted but does not serve yet.
+      if let hung = HungEngine.assess(error, endpoint: endpoint, options: diagnoser.options) {
+        return .failed(.hung, EngineError(
+          kind: .timeout, endpoint: endpoint.host, message: hung.issue(endpoint, timeout: timeout).message,
+          recommendation: ""))
+      }
       let unansweredSocket: Bool = if case .unix = endpoint.transport { error.kind == .timeout } else { false }
       return .failed(unansweredSocket ? .starting : ReadinessPhase(error), error)
     }

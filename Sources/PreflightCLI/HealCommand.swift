@@ -151,8 +151,9 @@ struct HealRenderer {
       "→ [\(index + 1)/\(count)] \(step.strategy.rawValue): \(step.commandLine)\n"
     case .waitingForReadiness(_, let timeout): "  … waiting up to \(DurationText.format(timeout)) for the engine\n"
     case .stepFinished(let result):
-      "  \(result.outcome == .ready ? "✔" : "✘") \(result.outcome.rawValue)"
+      "  \([.ready, .stopped].contains(result.outcome) ? "✔" : "✘") \(result.outcome.rawValue)"
         + (result.exitCode.map { ", exit status \($0)" } ?? "") + " after \(result.durationMs) ms\n"
+    case .note(let text): "  … \(text)\n"
     }
   }
 

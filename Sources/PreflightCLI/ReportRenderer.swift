@@ -12,6 +12,7 @@ struct ReportRenderer {
       case .degraded: "engine degraded"
       case .starting: "engine starting"
       case .unreachable: "engine unreachable"
+      case .hung: "engine hung"
       }
     lines.append("\(mark) \(headline) at \(report.endpoint.host) (\(report.endpoint.source))")
     if let provider = report.provider {

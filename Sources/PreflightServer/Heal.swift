@@ -132,6 +132,8 @@ extension ProgressReporter {
     case .stepFinished(let result):
       let exit = result.exitCode.map { ", exit status \($0)" } ?? ""
       await report(message: "\(result.strategy): \(result.outcome.rawValue)\(exit) after \(result.durationMs) ms")
+    case .note(let text):
+      await report(message: text)
     }
   }
 }

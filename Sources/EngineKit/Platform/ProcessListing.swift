@@ -82,7 +82,7 @@ public enum ProcessListing {
     return fields
   }
 
-  static func lastComponent(_ path: String) -> String {
+  public static func lastComponent(_ path: String) -> String {
     guard let slash = path.lastIndex(where: { $0 == "/" || $0 == "\\" }) else { return path }
     return String(path[path.index(after: slash)...])
   }

@@ -49,6 +49,7 @@ public struct ConfigurationLoader: Sendable {
       switch key {
       case "startCommand": configuration.startCommand = try field.command(value, key: key)
       case "timeout": configuration.timeout = try field.duration(value, key: key)
+      case "hungAfter": configuration.hungAfter = try field.duration(value, key: key)
       case "minApiVersion": configuration.minApiVersion = try field.apiVersion(value, key: key)
       case "probeImage": configuration.probeImage = try field.string(value, key: key)
       case "dockerPath": configuration.dockerPath = try field.string(value, key: key)

@@ -15,6 +15,9 @@ public struct PreflightConfiguration: Sendable, Equatable {
   public var probeImage: String?
   /// The real docker CLI, for the docker-path shim.
   public var dockerPath: String?
+  /// How long an engine process may keep its socket unanswered before it counts as hung rather than starting
+  /// (`hungAfter`; ``DiagnoseOptions/hungAfter`` when unset).
+  public var hungAfter: Duration?
   /// Where heal steps are logged; `PreflightPaths.defaultActionLog` when unset.
   public var actionLog: String?
   /// The configuration file that was read, if any.

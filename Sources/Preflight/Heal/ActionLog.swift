@@ -53,6 +53,22 @@ public struct ActionLog: Sendable {
     try append(.object(entry))
   }
 
+  /// Appends the line that says a stale file a crashed engine left was removed (or, with `failure`, could not be).
+  public func recordRemoval(_ leftover: Leftover, failure: String?, endpoint: String) throws(PreflightError) {
+    var entry: JSONObject = [
+      "time": .string(currentTimestamp()),
+      "endpoint": .string(endpoint),
+      "strategy": "cleanup",
+      "action": .string("remove-stale-\(leftover.kind.rawValue)"),
+      "path": .string(leftover.path),
+      "reason": .string(leftover.reason),
+      "outcome": failure == nil ? "removed" : "failed",
+    ]
+    entry["pid"] = leftover.pid.map { .int(Int64($0)) }
+    entry["error"] = failure.map(JSONValue.string)
+    try append(.object(entry))
+  }
+
   func append(_ value: JSONValue) throws(PreflightError) {
     if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
       try makePrivateDirectory(String(path[..<slash]))

@@ -16,6 +16,8 @@ public struct HealOutcome: Sendable, Codable {
   public var durationMs: Int
   /// Things that did not stop the heal but deserve a look (the action log could not be written).
   public var warnings: [String]
+  /// Stale files a crashed engine had left, removed before a start (each is in the action log too).
+  public var leftovers: [Leftover]
 }
 
 /// One step that ran: what was run, how it ended, and what it said.
@@ -36,6 +38,8 @@ public struct HealStepResult: Sendable, Codable, Hashable {
     case cancelled
     /// Not run: it would have started a daemon on a socket others could replace (``SocketTrust``).
     case refused
+    /// A stop step: the hung engine's process exited.
+    case stopped
   }
 
   public var strategy: String

@@ -10,6 +10,8 @@ public struct HealPlanner: Sendable {
   public var configuration: PreflightConfiguration
   /// Where a directly launched `dockerd` keeps its log file and pidfile.
   public var stateDirectory: String
+  /// The process of an engine that accepts connections but does not answer: the plan restarts it first.
+  public var hung: EngineProcess?
 
   public init(facts: HostFacts, configuration: PreflightConfiguration, stateDirectory: String) {
     self.facts = facts
@@ -80,7 +82,7 @@ public struct HealPlanner: Sendable {
   }
 
   func allSteps() -> [HealStep] {
-    var steps: [HealStep] = []
+    var steps: [HealStep] = hung.map(restartSteps) ?? []
     if let command = configuration.startCommand {
       steps.append(
         HealStep(
@@ -115,6 +117,57 @@ public struct HealPlanner: Sendable {
       break
     }
     return steps
+  }
+
+  // MARK: - Restarting a hung engine
+
+  /// What restarts a hung engine, by who runs it: its provider's restart command, systemd's, or — for an engine
+  /// nothing manages — a stop by pid, after which the start steps follow.
+  func restartSteps(_ process: EngineProcess) -> [HealStep] {
+    let slow = configuration.timeout
+    switch target {
+    case .dockerDesktop where facts.hasDockerDesktopCLI:
+      return [
+        HealStep(
+          strategy: .dockerDesktopCLI, command: ["docker", "desktop", "restart"],
+          summary: "restart the hung Docker Desktop", readinessTimeout: slow)
+      ]
+    case .colima(let profile):
+      return [
+        HealStep(
+          strategy: .colima, command: ["colima", "restart"] + (profile == "default" ? [] : ["--profile", profile]),
+          summary: "restart the hung Colima virtual machine", readinessTimeout: slow)
+      ]
+    case .orbstack:
+      return [
+        HealStep(strategy: .orbstack, command: ["orb", "restart"], summary: "restart hung OrbStack", readinessTimeout: slow)
+      ]
+    case .podmanMachine:
+      return [
+        HealStep(
+          strategy: .podmanMachine, command: ["podman", "machine", "stop"],
+          summary: "stop the hung Podman machine (the start step follows)", readinessTimeout: .zero)
+      ]
+    case .rancherDesktop:
+      return [
+        HealStep(
+          strategy: .rancherDesktop, command: ["rdctl", "shutdown"],
+          summary: "shut the hung Rancher Desktop down (the start step follows)", readinessTimeout: .zero)
+      ]
+    case .system where systemdManagesDocker:
+      return [
+        HealStep(
+          strategy: .systemd, command: privileged(["systemctl", "restart", "docker.service"]),
+          summary: "restart the hung Docker Engine with systemd", readinessTimeout: .seconds(60))
+      ]
+    default:
+      return [
+        HealStep(
+          strategy: .stopEngine, command: ["kill", "-TERM", String(process.pid)],
+          summary: "stop the hung \(process.name) (pid \(process.pid)); SIGKILL if it lingers 15 s",
+          launch: .stop, readinessTimeout: .zero, pid: process.pid)
+      ]
+    }
   }
 
   // MARK: - Providers
@@ -234,11 +287,18 @@ public struct HealPlanner: Sendable {
   /// systemd does not manage the engine (a second daemon beside it would fight over the data root).
   func directDaemonSteps(socket: String) -> [HealStep] {
     guard facts.os == .linux, facts.isRoot, !systemdManagesDocker else { return [] }
-    let name = systemSockets.contains(socket) ? "dockerd" : "dockerd-\(fileKey(socket))"
+    let system = systemSockets.contains(socket)
+    let name = system ? "dockerd" : "dockerd-\(fileKey(socket))"
     let pidFile = "\(stateDirectory)/\(name).pid"
+    // An engine of its own on another socket: its own data and exec roots (and so its own containerd), never the
+    // system engine's, which a second dockerd would fight over.
+    let roots =
+      system
+      ? []
+      : ["--data-root", "\(rootsDirectory(socket))/data", "--exec-root", "\(rootsDirectory(socket))/exec"]
     return [
       HealStep(
-        strategy: .dockerd, command: ["dockerd", "--host", "unix://\(socket)", "--pidfile", pidFile],
+        strategy: .dockerd, command: ["dockerd", "--host", "unix://\(socket)", "--pidfile", pidFile] + roots,
         summary: "launch dockerd directly (nothing manages the engine here)", launch: .detached,
         logFile: logFile(name), pidFile: pidFile, readinessTimeout: .seconds(60))
     ]
@@ -253,6 +313,12 @@ public struct HealPlanner: Sendable {
 
   /// The system engine's sockets, `/var/run/docker.sock` and `/run/docker.sock`, under the host root.
   private var systemSockets: [String] { ["/var/run/docker.sock", "/run/docker.sock"].map { facts.systemRoot + $0 } }
+
+  /// Where a dockerd of our own for `socket` keeps its data and exec roots: short, since containerd's sockets in the
+  /// exec root must fit in a unix socket address (108 bytes).
+  private func rootsDirectory(_ socket: String) -> String {
+    "\(stateDirectory)/engines/\(SHA256Digest.hex(of: socket).prefix(12))"
+  }
 
   /// A socket path as a file name: `/tmp/x/docker.sock` → `tmp_x_docker.sock`.
   private func fileKey(_ path: String) -> String {

@@ -22,6 +22,8 @@ public struct HealStep: Sendable, Hashable, Codable {
     case rootless
     /// `dockerd` launched directly, detached: for root where nothing manages the engine (CI, containers).
     case dockerd
+    /// A hung engine's process stopped by pid (SIGTERM, then SIGKILL), so that a start step can replace it.
+    case stopEngine = "stop-engine"
   }
 
   public enum Launch: String, Sendable, Hashable, Codable {
@@ -29,6 +31,9 @@ public struct HealStep: Sendable, Hashable, Codable {
     case run
     /// Started in a session of its own and left running (a daemon, a GUI application); output goes to `logFile`.
     case detached
+    /// Not a program: the process `pid` is sent SIGTERM (SIGKILL if it lingers) and awaited. `command` shows it as
+    /// `kill -TERM PID`.
+    case stop
   }
 
   public var strategy: Strategy
@@ -43,11 +48,14 @@ public struct HealStep: Sendable, Hashable, Codable {
   public var pidFile: String?
   /// How long to wait for the engine after the command did its part (bounded by what is left of the heal's time).
   public var readinessTimeoutMs: Int
+  /// The process a stop step ends.
+  public var pid: Int?
 
   public init(
     strategy: Strategy, command: [String], summary: String, launch: Launch = .run, logFile: String? = nil,
-    pidFile: String? = nil, readinessTimeout: Duration
+    pidFile: String? = nil, readinessTimeout: Duration, pid: Int? = nil
   ) {
+    self.pid = pid
     self.strategy = strategy
     self.command = command
     self.summary = summary

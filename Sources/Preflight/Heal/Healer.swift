@@ -1,5 +1,11 @@
 import EngineKit
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// What a caller asks of a heal.
 public struct HealRequest: Sendable {
   /// Build and return the plan; run nothing.
@@ -27,6 +33,8 @@ public enum HealEvent: Sendable {
   case stepStarted(HealStep, index: Int, count: Int)
   case waitingForReadiness(HealStep, timeout: Duration)
   case stepFinished(HealStepResult)
+  /// What the heal does beside its steps, for people: waiting for an engine process to exit, removing a stale file.
+  case note(String)
 }
 
 /// Brings a stopped engine back: builds the plan for this host, asks for consent, takes the host's heal lock, then
@@ -58,11 +66,14 @@ public struct Healer: Sendable {
 
   /// The steps a heal would try, in order; `timeout` is the heal's budget (the configuration's when nil), which
   /// steps with a timeout of their own (`docker desktop start --timeout`) are given.
-  public func plan(strategies: [String]? = nil, timeout: Duration? = nil) throws(PreflightError) -> [HealStep] {
+  public func plan(
+    strategies: [String]? = nil, timeout: Duration? = nil, hung: EngineProcess? = nil
+  ) throws(PreflightError) -> [HealStep] {
     var configuration = configuration
     configuration.timeout = timeout ?? configuration.timeout
-    return try HealPlanner(facts: facts, configuration: configuration, stateDirectory: paths.stateDirectory)
-      .plan(strategies: strategies)
+    var planner = HealPlanner(facts: facts, configuration: configuration, stateDirectory: paths.stateDirectory)
+    planner.hung = hung
+    return try planner.plan(strategies: strategies)
   }
 
   /// Heals the engine if it needs it. `consent` is asked only when the engine does not answer, there is something
@@ -77,10 +88,12 @@ public struct Healer: Sendable {
     let started = clock.now
     let budget = request.timeout ?? configuration.timeout
     let deadline = started + budget
-    let plan = try plan(strategies: request.strategies, timeout: budget)
+    let report = await diagnose()
+    let plan = try plan(strategies: request.strategies, timeout: budget, hung: hungEngine(report))
     var outcome = HealOutcome(
       healed: false, message: "", dryRun: request.dryRun, plan: plan, steps: [], waitedForConcurrentHeal: false,
-      report: await diagnose(), durationMs: 0, warnings: [])
+      report: report, durationMs: 0, warnings: [], leftovers: [])
+    var causes: [HealthReport.Issue] = []
     func finish(healed: Bool, _ message: String) -> HealOutcome {
       outcome.healed = healed
       outcome.message = message
@@ -91,7 +104,10 @@ public struct Healer: Sendable {
     if request.dryRun {
       return finish(healed: outcome.report.daemonAccessible, dryRunMessage(plan, report: outcome.report))
     }
-    if outcome.report.daemonAccessible { return finish(healed: true, "the engine at \(endpoint.host) is ready") }
+    if outcome.report.daemonAccessible {
+      rememberEngine()
+      return finish(healed: true, "the engine at \(endpoint.host) is ready")
+    }
     await events(.planned(plan))
     guard !plan.isEmpty else { return finish(healed: false, noPlanMessage(strategies: request.strategies)) }
     if !request.allow && !configuration.healAllowed {
@@ -116,18 +132,68 @@ public struct Healer: Sendable {
         if !outcome.warnings.contains(error.description) { outcome.warnings.append(error.description) }
       }
     }
-    for (index, step) in plan.enumerated() {
+    /// Removes what a crashed engine left (stale pidfiles, a dead socket), each removal logged; `true` when any was.
+    func removeLeftovers(of seen: [EngineRecord]) async -> Bool {
+      var removed = false
+      let leftovers = crashLeftovers(plan: plan, seen: seen)
+      for leftover in leftovers.survey() where leftover.stale {
+        let failure = leftovers.remove(leftover)
+        logged { () throws(PreflightError) in
+          try actionLog.recordRemoval(leftover, failure: failure, endpoint: endpoint.host)
+        }
+        if let failure {
+          if !outcome.warnings.contains(failure) { outcome.warnings.append(failure) }
+          continue
+        }
+        removed = true
+        outcome.leftovers.append(leftover)
+        await events(.note("removed the stale \(leftover.kind.rawValue) \(leftover.path): \(leftover.reason)"))
+      }
+      return removed
+    }
+
+    var seen = EngineRecord.load(for: endpoint.host, in: paths.stateDirectory).map { [$0] } ?? []
+    if outcome.report.status != .hung {
+      switch await settling.settle(last: seen.first, deadline: deadline, note: { await events(.note($0)) }) {
+      case .ready(let report, let how):
+        outcome.report = report
+        rememberEngine()
+        return finish(healed: true, "the engine at \(endpoint.host) is ready: \(how)")
+      case .stuck(let process):
+        return finish(
+          healed: false,
+          "\(process.description) still runs but neither exits nor answers at \(endpoint.host): not starting a "
+            + "second engine beside it; stop it (kill \(process.pid)), or heal again once it is seen hung")
+      case .clear:
+        break
+      }
+    }
+    _ = await removeLeftovers(of: seen)
+
+    var index = 0
+    var retried: Set<Int> = []
+    while index < plan.count {
+      let step = plan[index]
       guard clock.now < deadline, !Task.isCancelled else { break }
       await events(.stepStarted(step, index: index, count: plan.count))
-      let (result, report) = await execute(step, deadline: deadline, events: events)
+      let (result, report, started) = await execute(step, deadline: deadline, events: events)
       outcome.steps.append(result)
       logged { () throws(PreflightError) in try actionLog.record(result, endpoint: endpoint.host) }
       await events(.stepFinished(result))
       if let report { outcome.report = report }
       if result.outcome == .ready {
+        rememberEngine()
         return finish(
           healed: true, "the engine at \(endpoint.host) is ready after \(step.strategy.rawValue) (\(step.commandLine))")
       }
+      if Task.isCancelled { break }
+      seen += started.map(EngineRecord.init)
+      // A start that failed on what an earlier crash left (dockerd's "pid file found"): once cleaned, once more.
+      if await removeLeftovers(of: seen), result.outcome == .failed, retried.insert(index).inserted { continue }
+      if result.outcome == .failed || result.outcome == .notReady {
+        causes += startFailureCauses(step: step, result: result, started: started)
+      }
+      index += 1
     }
     if Task.isCancelled && !outcome.steps.isEmpty {
       // Stopped by a signal or by the client: say so in the log, after the step's own line, naming what was left
@@ -141,7 +207,56 @@ public struct Healer: Sendable {
       return finish(healed: false, "the heal of \(endpoint.host) was interrupted (\(reason))\(leftRunning)")
     }
     outcome.report = await diagnose()
-    return finish(healed: outcome.report.daemonAccessible, failureMessage(outcome.steps, plan: plan))
+    outcome.report.add(causes)
+    return finish(healed: outcome.report.daemonAccessible, failureMessage(outcome.steps, notRun: index < plan.count ? plan[index] : nil))
+  }
+
+  /// Where the engine runs (or ran), to wait for and to clean after.
+  var engineLocator: EngineProcessLocator {
+    EngineProcessLocator(endpoint: endpoint, pidFiles: [], host: diagnoseOptions.host)
+  }
+
+  var settling: EngineSettling {
+    EngineSettling(endpoint: endpoint, locator: engineLocator, readiness: readiness)
+  }
+
+  /// The process behind a hung engine's socket, to restart it.
+  func hungEngine(_ report: HealthReport) -> EngineProcess? {
+    guard report.status == .hung, case .unix(let socket) = endpoint.transport,
+      let pid = SocketPeer.listenerPid(at: socket), pid > 1,
+      let status = ProcessStatus.read(pid: pid, procRoot: diagnoseOptions.host.procRoot), !status.hasExited
+    else { return nil }
+    return EngineProcess(status: status, arguments: EngineProcessLocator.arguments(of: pid, procRoot: diagnoseOptions.host.procRoot))
+  }
+
+  /// Records the process now serving the endpoint, so that a later heal knows its files and its parent.
+  func rememberEngine() {
+    guard case .unix(let socket) = endpoint.transport, let pid = SocketPeer.listenerPid(at: socket), pid > 1,
+      let status = ProcessStatus.read(pid: pid, procRoot: diagnoseOptions.host.procRoot), !status.hasExited
+    else { return }
+    let process = EngineProcess(
+      status: status, arguments: EngineProcessLocator.arguments(of: pid, procRoot: diagnoseOptions.host.procRoot))
+    EngineRecord(process).save(for: endpoint.host, in: paths.stateDirectory)
+  }
+
+  /// The files a crashed engine of this endpoint may have left: the pidfiles and exec roots of the dockerd steps
+  /// of the plan, of the engines seen serving it, and of the system's dockerd for the system socket.
+  func crashLeftovers(plan: [HealStep], seen: [EngineRecord]) -> CrashLeftovers {
+    let root = facts.systemRoot
+    var daemons = plan.filter { $0.strategy == .dockerd }.map { DockerdFiles(arguments: $0.command, systemRoot: root) }
+    daemons += seen.compactMap(\.dockerdFiles)
+    if HealPlanner(facts: facts, configuration: configuration, stateDirectory: paths.stateDirectory).target
+      == .system(socket: facts.endpoint.unixSocketPath)
+    {
+      daemons.append(DockerdFiles(arguments: ["dockerd"], systemRoot: root))
+    }
+    return CrashLeftovers(
+      socket: endpoint.unixSocketPath, daemons: daemons, procRoot: diagnoseOptions.host.procRoot)
+  }
+
+  /// Why a start step failed, from the engine's files and the host (``StartFailureDiagnosis``).
+  func startFailureCauses(step: HealStep, result: HealStepResult, started: [EngineProcess]) -> [HealthReport.Issue] {
+    []
   }
 
   /// Takes the secrets of this environment (and of the docker CLI's registry credentials) out of what commands
@@ -158,26 +273,34 @@ public struct Healer: Sendable {
 
   // MARK: - Steps
 
-  /// Runs one step and confirms readiness; the report is the one that confirmed it, when one did.
+  /// Runs one step and confirms readiness; the report is the one that confirmed it, when one did, and the engine
+  /// processes seen starting (for a start that failed: their files, and why).
   func execute(
     _ step: HealStep, deadline: ContinuousClock.Instant, events: @Sendable (HealEvent) async -> Void
-  ) async
-    -> (HealStepResult, HealthReport?)
-  {
+  ) async -> (HealStepResult, HealthReport?, [EngineProcess]) {
     let clock = ContinuousClock()
     let started = clock.now
     let redactor = self.redactor
     var result = HealStepResult(
       strategy: step.strategy.rawValue, command: step.command, exitCode: nil, durationMs: 0, output: "",
       outcome: .failed, pid: nil, logFile: step.logFile)
-    func finished(_ outcome: HealStepResult.Outcome, _ report: HealthReport? = nil) -> (HealStepResult, HealthReport?) {
+    var engines: [EngineProcess] = []
+    func finished(_ outcome: HealStepResult.Outcome, _ report: HealthReport? = nil)
+      -> (HealStepResult, HealthReport?, [EngineProcess])
+    {
       result.outcome = outcome
       result.durationMs = (clock.now - started).milliseconds
-      return (result, report)
+      return (result, report, engines)
     }
     func readinessWindow() -> Duration { min(step.readinessTimeout, max(deadline - clock.now, .zero)) }
 
     switch step.launch {
+    case .stop:
+      let (outcome, output) = await stop(step.pid, deadline: deadline)
+      result.output = output
+      result.pid = step.pid
+      return finished(outcome)
+
     case .run:
       let command = await CommandRunner(searchPath: facts.searchPath).run(step.command, timeout: deadline - clock.now)
       result.exitCode = command.exitCode
@@ -186,10 +309,22 @@ public struct Healer: Sendable {
       case .exited(0):
         let window = readinessWindow()
         await events(.waitingForReadiness(step, timeout: window))
-        if let report = await readiness.waitUntilReady(endpoint, timeout: window) {
-          return finished(.ready, report)
+        // A command that launched the engine and returned: if that engine dies first, the wait ends with it.
+        let readiness = readiness
+        let endpoint = endpoint
+        let locator = engineLocator
+        let ending = await firstOf(
+          { await readiness.waitUntilReady(endpoint, timeout: window).map(StartEnding.ready) ?? .notReady },
+          { await Self.startedEngineExit(locator, within: window) })
+        switch ending {
+        case .ready(let report): return finished(.ready, report)
+        case .engineExited(let engine):
+          engines.append(engine)
+          result.output += (result.output.isEmpty ? "" : "\n") + "\(engine.description) exited before it answered"
+          return finished(.failed)
+        case .exited, .notReady:
+          return finished(Task.isCancelled ? .cancelled : .notReady)
         }
-        return finished(Task.isCancelled ? .cancelled : .notReady)
       case .notLaunched(let reason):
         result.output = reason
         return finished(.notLaunched)
@@ -238,9 +373,11 @@ public struct Healer: Sendable {
       result.pid = Int(process.pid)
       let window = readinessWindow()
       await events(.waitingForReadiness(step, timeout: window))
+      let readiness = readiness
+      let endpoint = endpoint
       let ending = await firstOf(
-        { await readiness.waitUntilReady(endpoint, timeout: window).map(DetachedEnding.ready) ?? .notReady },
-        { await process.waitForExit().map(DetachedEnding.exited) ?? .notReady })
+        { await readiness.waitUntilReady(endpoint, timeout: window).map(StartEnding.ready) ?? .notReady },
+        { await process.waitForExit().map(StartEnding.exited) ?? .notReady })
       result.output = redactor.redact(logExcerpt(logFile, from: logStart))
       switch ending {
       case .ready(let report):
@@ -249,7 +386,7 @@ public struct Healer: Sendable {
         result.exitCode = status.shellExitCode
         result.pid = nil
         return finished(.failed)
-      case .notReady:
+      case .engineExited, .notReady:
         if Task.isCancelled { return finished(.cancelled) }
         result.output += (result.output.isEmpty ? "" : "\n") + "(still running as pid \(process.pid); see \(logFile))"
         return finished(.notReady)
@@ -257,10 +394,55 @@ public struct Healer: Sendable {
     }
   }
 
-  private enum DetachedEnding: Sendable {
+  private enum StartEnding: Sendable {
     case ready(HealthReport)
+    /// The program we launched exited, with this wait status.
     case exited(Int32)
+    /// The engine a start command launched exited before it answered.
+    case engineExited(EngineProcess)
     case notReady
+  }
+
+  /// The engine process a start command launched, once it appears, if it exits within `window`; otherwise waits out
+  /// the window (the readiness wait beside it decides). Looked for on a back-off: a command that returned may have
+  /// forked the engine an instant before.
+  private static func startedEngineExit(_ locator: EngineProcessLocator, within window: Duration) async -> StartEnding {
+    let deadline = ContinuousClock.now + window
+    var delay = Duration.milliseconds(10)
+    var engine: EngineProcess?
+    while engine == nil, ContinuousClock.now < deadline {
+      engine = locator.find().first
+      if engine != nil { break }
+      guard (try? await Task.sleep(for: min(delay, deadline - .now))) != nil else { return .notReady }
+      delay = min(delay * 2, .milliseconds(500))
+    }
+    guard let engine else { return .notReady }
+    if await ProcessExitWatch.waitForExit(engine.pid, timeout: deadline - .now, procRoot: locator.host.procRoot) {
+      return .engineExited(engine)
+    }
+    return .notReady
+  }
+
+  /// A stop step: SIGTERM (with SIGCONT, so that a stopped process can act on it) to a hung engine's process, and
+  /// SIGKILL if it has not exited within 15 s.
+  func stop(_ pid: Int?, deadline: ContinuousClock.Instant) async -> (HealStepResult.Outcome, String) {
+    let procRoot = diagnoseOptions.host.procRoot
+    guard let pid, let status = ProcessStatus.read(pid: pid, procRoot: procRoot), !status.hasExited else {
+      return (.stopped, "pid \(pid.map(String.init) ?? "?") had exited already")
+    }
+    let grace = min(Duration.seconds(15), max(deadline - .now, .zero))
+    kill(pid_t(pid), SIGCONT)
+    guard kill(pid_t(pid), SIGTERM) == 0 else {
+      return (.failed, "cannot signal \(status.name) (pid \(pid)): \(errnoText())")
+    }
+    if await ProcessExitWatch.waitForExit(pid, timeout: grace, procRoot: procRoot) {
+      return (.stopped, "\(status.name) (pid \(pid)) exited after SIGTERM")
+    }
+    kill(pid_t(pid), SIGKILL)
+    if await ProcessExitWatch.waitForExit(pid, timeout: .seconds(5), procRoot: procRoot) {
+      return (.stopped, "\(status.name) (pid \(pid)) did not exit within \(DurationText.format(grace)) of SIGTERM; killed")
+    }
+    return (.failed, "\(status.name) (pid \(pid)) survived SIGTERM and SIGKILL")
   }
 
   // MARK: - Messages
@@ -280,7 +462,8 @@ public struct Healer: Sendable {
       + "(\"startCommand\" in the configuration file, or PREFLIGHT_START_COMMAND as a JSON array)"
   }
 
-  func failureMessage(_ steps: [HealStepResult], plan: [HealStep]) -> String {
+  /// `notRun`: the first step of the plan that did not run, when time ran out before it.
+  func failureMessage(_ steps: [HealStepResult], notRun: HealStep?) -> String {
     var parts = steps.map { step in
       let command = HealStep.quotedLine(step.command)
       let how: String =
@@ -292,13 +475,12 @@ public struct Healer: Sendable {
         case .notLaunched: "could not be started"
         case .cancelled: "was cancelled"
         case .refused: "was refused"
+        case .stopped: "stopped it"
         }
       let excerpt = step.output.isEmpty ? "" : ": \(lastLines(step.output, 3))"
       return "\(step.strategy) (\(command)) \(how)\(excerpt)"
     }
-    if steps.count < plan.count && !Task.isCancelled {
-      parts.append("out of time before \(plan[steps.count].strategy.rawValue)")
-    }
+    if let notRun, !Task.isCancelled { parts.append("out of time before \(notRun.strategy.rawValue)") }
     return "could not heal the engine at \(endpoint.host): " + parts.joined(separator: "; ")
   }
 
