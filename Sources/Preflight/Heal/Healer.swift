@@ -52,13 +52,21 @@ public struct Healer: Sendable {
 
   public init(
     facts: HostFacts, configuration: PreflightConfiguration, paths: PreflightPaths,
-    readiness: (any ReadinessChecking)? = nil, diagnoseOptions: DiagnoseOptions = DiagnoseOptions()
+    readiness: (any ReadinessChecking)? = nil, diagnoseOptions: DiagnoseOptions? = nil
   ) {
+    // By default, the machine and the configuration of the caller's environment (`PREFLIGHT_HOST_ROOT`, hungAfter).
+    let options =
+      diagnoseOptions
+      ?? {
+        var options = DiagnoseOptions(host: HostEnvironment(environment: paths.environment))
+        options.applyDefaults(from: configuration)
+        return options
+      }()
     self.facts = facts
     self.configuration = configuration
     self.paths = paths
-    self.readiness = readiness ?? WaitingReadiness(options: diagnoseOptions)
-    self.diagnoseOptions = diagnoseOptions
+    self.readiness = readiness ?? WaitingReadiness(options: options)
+    self.diagnoseOptions = options
   }
 
   public var endpoint: Endpoint { probeEndpoint ?? facts.endpoint }
