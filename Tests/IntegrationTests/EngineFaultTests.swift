@@ -199,7 +199,7 @@ struct EngineFaultTests {
     }
   }
 
-  @Test("watch: a daemon that hangs (SIGSTOP) is reported unreachable by the periodic ping, and ready when it resumes")
+  @Test("watch: a daemon that hangs (SIGSTOP) is reported hung by the periodic ping, and ready when it resumes")
   func hungMidWatch() async throws {
     let daemon = try await DockerDaemon.start()
     let session = try ServeSession(
@@ -210,11 +210,11 @@ struct EngineFaultTests {
       daemon.process.signal(SIGSTOP)
       let lost = try await session.healthChanged(within: .seconds(30))
       daemon.process.signal(SIGCONT)
-      #expect(lost["params"]?["status"] == "unreachable")
-      #expect(lost["params"]?["report"]?["issues"]?[0]?["code"] == "timeout")
+      #expect(lost["params"]?["status"] == "hung")
+      #expect(lost["params"]?["report"]?["issues"]?[0]?["code"] == "engine-hung")
       let back = try await session.healthChanged(within: .seconds(60))
       #expect(back["params"]?["status"] == "ready")
-      #expect(back["params"]?["previous"] == "unreachable")
+      #expect(back["params"]?["previous"] == "hung")
       #expect(try await session.request("unwatch")["result"] == [:])
       #expect(try await session.finish() == 0)
     }

@@ -70,6 +70,6 @@ struct ReadinessPhaseTests {
 
   @Test("only a down engine is one healing addresses", arguments: ReadinessPhase.allCases)
   func down(phase: ReadinessPhase) {
-    #expect(phase.isDown == [.socketMissing, .refused, .unreachable].contains(phase))
+    #expect(phase.isDown == [.socketMissing, .refused, .unreachable, .hung].contains(phase))
   }
 }
