@@ -19,6 +19,14 @@ public struct ProcessStatus: Sendable, Hashable {
   /// When it started, in clock ticks since boot.
   public var startTicks: UInt64
 
+  public init(pid: Int, state: Character, parentPid: Int, name: String, startTicks: UInt64) {
+    self.pid = pid
+    self.state = state
+    self.parentPid = parentPid
+    self.name = name
+    self.startTicks = startTicks
+  }
+
   /// Exited: a zombie awaiting its reaper, or dead.
   public var hasExited: Bool { state == "Z" || state == "X" }
   /// Stopped by a signal (SIGSTOP, SIGTSTP) or a tracer: it answers nothing until continued.
@@ -31,8 +39,8 @@ public struct ProcessStatus: Sendable, Hashable {
   }
 
   /// `PID (comm) S PPID …`: the name may hold spaces and parentheses, so the fields start after the last `)`.
-  static func parse(_ text: String, pid: Int) -> ProcessStatus? {
-    guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")") , open < close else { return nil }
+  public static func parse(_ text: String, pid: Int) -> ProcessStatus? {
+    guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"), open < close else { return nil }
     let name = String(text[text.index(after: open)..<close])
     let fields = text[text.index(after: close)...].split(separator: " ")
     // After the name: state (3), ppid (4), … starttime (22): indices 0, 1 and 19 here.
