@@ -119,6 +119,29 @@ public struct EngineProcessLocator: Sendable {
   }
 }
 
+extension EngineProcessLocator {
+  /// Commands that are starting or restarting the engine right now (`service docker restart`, `systemctl restart
+  /// docker`, `docker desktop restart`, `colima start`, …): a heal waits for them rather than start beside them.
+  /// `programs`: the ones that start this endpoint's engine.
+  public func restartsInProgress(among programs: Set<String>) -> [HostProcess] {
+    guard host.os == .linux, !programs.isEmpty else { return [] }
+    let verbs: Set<String> = ["start", "restart", "reload"]
+    return ProcessListing.scanProc(host.procRoot).filter { process in
+      guard programs.contains(process.name), process.pid != Int(getpid()) else { return false }
+      let words = process.arguments.dropFirst()
+      let acts = words.contains { verbs.contains($0) }
+      switch process.name {
+      case "service": return acts && words.contains("docker")
+      case "systemctl": return acts && words.contains { $0 == "docker" || $0.hasPrefix("docker.") }
+      case "sh", "bash", "dash": return acts && words.contains { $0.hasSuffix("/init.d/docker") }
+      case "docker": return acts && words.first == "desktop"
+      case "colima", "orb", "rdctl": return acts
+      default: return false
+      }
+    }
+  }
+}
+
 /// A pidfile's contents: one decimal pid, perhaps with white space around it.
 enum PidFile {
   static func pid(in path: String) -> Int? {

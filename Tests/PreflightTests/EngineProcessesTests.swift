@@ -157,4 +157,26 @@ struct EngineProcessesTests {
     #expect(SocketPeer.listenerPid(at: directory.file("live.sock")) == Int(getpid()))
     await listener.stop()
   }
+
+  @Test(
+    "fixture /proc: a start or restart of this engine in progress is seen, among the programs that start it",
+    arguments: [
+      (["/bin/sh", "/etc/init.d/docker", "restart"], ["sh", "service"], true),
+      (["service", "docker", "start"], ["sh", "service"], true),
+      (["systemctl", "restart", "docker.service"], ["systemctl"], true),
+      (["systemctl", "status", "docker"], ["systemctl"], false),
+      (["colima", "start", "--profile", "work"], ["colima"], true),
+      (["service", "docker", "restart"], ["colima"], false),
+      (["docker", "desktop", "restart"], ["docker"], true),
+      (["docker", "run", "busybox", "restart"], ["docker"], false),
+    ] as [([String], Set<String>, Bool)])
+  func restartInProgress(arguments: [String], programs: Set<String>, seen: Bool) throws {
+    let proc = try TemporaryDirectory(prefix: "proc")
+    defer { proc.remove() }
+    _ = try proc.write(arguments.joined(separator: "\u{0}") + "\u{0}", to: "31337/cmdline")
+    let locator = EngineProcessLocator(
+      endpoint: try Endpoint(parsing: "unix:///var/run/docker.sock", source: .default),
+      host: HostEnvironment(environment: [:], procRoot: proc.path))
+    #expect(locator.restartsInProgress(among: programs).map(\.pid) == (seen ? [31337] : []))
+  }
 }

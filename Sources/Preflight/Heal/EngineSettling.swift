@@ -19,6 +19,11 @@ struct EngineSettling: Sendable {
   var exitWindow: Duration = .seconds(15)
   /// How long a supervisor may take to start the engine again after it exited.
   var supervisorGrace: Duration = .seconds(5)
+  /// The service manager that restarts this engine when it dies (`systemd (docker.service)`), whose engines are
+  /// init's children: then a parent of pid 1 is a supervisor too.
+  var serviceManager: String?
+  /// The programs that start or restart this engine, whose runs in progress are waited for.
+  var restartPrograms: Set<String> = []
 
   enum Result: Sendable {
     /// The engine answers again without us: the report, and what brought it back.
@@ -36,16 +41,28 @@ struct EngineSettling: Sendable {
     var parents: [Int] = last.map { [$0.parentPid] } ?? []
     // Three rounds at most: exit, a supervisor's restart, and the restarted engine's start.
     for _ in 0..<3 {
+      if let restart = locator.restartsInProgress(among: restartPrograms).first {
+        let window = min(exitWindow, max(deadline - .now, .zero))
+        let command = restart.arguments.joined(separator: " ")
+        await note("\(command) (pid \(restart.pid)) is in progress: waiting up to \(DurationText.format(window))")
+        let procRoot = locator.host.procRoot
+        let readiness = readiness
+        let endpoint = endpoint
+        let ending = await firstOf(
+          { await readiness.waitUntilReady(endpoint, timeout: window).map(Ending.ready) ?? .timedOut },
+          { await ProcessExitWatch.waitForExit(restart.pid, timeout: window, procRoot: procRoot) ? .exited : .timedOut })
+        if case .ready(let report) = ending { return .ready(report, "the engine came back by \(command)") }
+      }
       let live = locator.find()
       if live.isEmpty {
-        guard let supervisor = parents.lazy.compactMap(Self.supervisor).first else { return .clear }
+        guard let supervisor = parents.lazy.compactMap(supervisor).first else { return .clear }
         parents = []
         let grace = min(supervisorGrace, max(deadline - .now, .zero))
         await note(
-          "the engine exited; its parent \(supervisor.name) (pid \(supervisor.pid)) still runs: giving it "
-            + "\(DurationText.format(grace)) to start the engine again")
+          "the engine exited; \(supervisor), which ran it, still runs: giving it \(DurationText.format(grace)) to "
+            + "start the engine again")
         if let report = await readiness.waitUntilReady(endpoint, timeout: grace) {
-          return .ready(report, "the engine came back by itself (restarted by \(supervisor.name), pid \(supervisor.pid))")
+          return .ready(report, "the engine came back by itself (restarted by \(supervisor))")
         }
         continue
       }
@@ -80,10 +97,13 @@ struct EngineSettling: Sendable {
     case timedOut
   }
 
-  /// The parent, when it still runs and may start the engine again: not init, not us (a heal's own launch).
-  private static func supervisor(_ parent: Int) -> ProcessStatus? {
-    guard parent > 1, parent != Int(getpid()), let status = ProcessStatus.read(pid: parent), !status.hasExited
+  /// The parent, when it still runs and may start the engine again: the service manager for init's children where
+  /// one manages the engine, else a live parent that is not init and not us (a heal's own launch).
+  private func supervisor(_ parent: Int) -> String? {
+    if parent == 1 { return serviceManager }
+    guard parent > 1, parent != Int(getpid()),
+      let status = ProcessStatus.read(pid: parent, procRoot: locator.host.procRoot), !status.hasExited
     else { return nil }
-    return status
+    return "\(status.name) (pid \(parent))"
   }
 }

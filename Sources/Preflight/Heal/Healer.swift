@@ -225,7 +225,19 @@ public struct Healer: Sendable {
   }
 
   var settling: EngineSettling {
-    EngineSettling(endpoint: endpoint, locator: engineLocator, readiness: readiness)
+    let planner = HealPlanner(facts: facts, configuration: configuration, stateDirectory: paths.stateDirectory)
+    var settling = EngineSettling(endpoint: endpoint, locator: engineLocator, readiness: readiness)
+    switch planner.target {
+    case .system:
+      settling.restartPrograms = ["service", "systemctl", "sh", "bash", "dash"]
+      if planner.systemdManagesDocker { settling.serviceManager = "systemd (docker.service)" }
+    case .dockerDesktop: settling.restartPrograms = ["docker"]
+    case .colima: settling.restartPrograms = ["colima"]
+    case .orbstack: settling.restartPrograms = ["orb"]
+    case .rancherDesktop: settling.restartPrograms = ["rdctl"]
+    default: break
+    }
+    return settling
   }
 
   /// The process behind a hung engine's socket, to restart it.
