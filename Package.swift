@@ -35,6 +35,8 @@ let package = Package(
     ),
     .target(name: "JSON", dependencies: ["CJansson"]),
     .target(name: "JSONRPC", dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]),
+    // Reading devcontainer.json as the Dev Containers tools do; knows nothing of engines.
+    .target(name: "DevContainer", dependencies: ["JSON"]),
     .target(
       name: "EngineKit",
       dependencies: [
@@ -50,7 +52,7 @@ let package = Package(
     .target(
       name: "Preflight",
       dependencies: [
-        "EngineKit", "JSON",
+        "EngineKit", "JSON", "DevContainer",
         .product(name: "Subprocess", package: "swift-subprocess"),
         .product(name: "SystemPackage", package: "swift-system"),
         .product(name: "Logging", package: "swift-log"),
@@ -88,6 +90,7 @@ let package = Package(
       ]
     ),
     .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+    .testTarget(name: "DevContainerConfigurationTests", dependencies: ["DevContainer", "JSON", "TestSupport"]),
     .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON", "TestSupport"]),
     .testTarget(
       name: "EngineKitTests",

@@ -13,16 +13,31 @@ public struct ProbeContainer: Sendable, Hashable {
   }
 }
 
+/// An image the engine has: its ID and the platform it was built for.
+public struct LocalImage: Sendable, Hashable {
+  public var id: String
+  public var os: String?
+  public var architecture: String?
+}
+
 /// Container and image calls, in the negotiated API version. An engine's refusal is a `request-failed` error that
 /// carries the engine's own message.
 extension EngineSession {
   /// `GET /images/{name}/json`: the image's ID when the engine has it locally, `nil` when it does not. Never pulls.
   public func localImageID(_ reference: String, timeout: Duration? = nil) async throws -> String? {
+    try await localImage(reference, timeout: timeout)?.id
+  }
+
+  /// `GET /images/{name}/json`: the image as the engine has it locally, `nil` when it does not. Never pulls.
+  public func localImage(_ reference: String, timeout: Duration? = nil) async throws -> LocalImage? {
     let response = try await send(
       EngineRequest(.GET, try await versioned("/images/\(Self.pathComponent(reference))/json")), timeout: timeout)
     if response.status == 404 { return nil }
     try expect(response, 200, doing: "inspect the image \(reference)")
-    return try answer(response, doing: "inspect the image \(reference)")["Id"]?.stringValue ?? reference
+    let image = try answer(response, doing: "inspect the image \(reference)")
+    return LocalImage(
+      id: image["Id"]?.stringValue ?? reference, os: image["Os"]?.stringValue,
+      architecture: image["Architecture"]?.stringValue)
   }
 
   /// `POST /containers/create` with networking off (`NetworkMode: none`); the new container's ID.

@@ -81,6 +81,19 @@ public struct EndpointResolver: Sendable {
     return ContextChoice(name: Self.defaultContextName, reason: .fallback)
   }
 
+  /// The credential helpers `config.json` names: `credsStore` for every registry, `credHelpers` per registry. The
+  /// docker CLI runs `docker-credential-NAME` for them, from its PATH.
+  public func credentialHelpers() throws(EndpointError) -> (store: String?, perRegistry: [String: String]) {
+    guard let fields = try ConfigurationFile.fields(at: configFilePath, limit: Self.maximumConfigSize) else {
+      return (nil, [:])
+    }
+    var perRegistry: [String: String] = [:]
+    for (registry, helper) in try fields.object("credHelpers")?.object ?? [:] {
+      if let name = helper.stringValue { perRegistry[registry] = name }
+    }
+    return (try fields.string("credsStore").flatMap { $0.isEmpty ? nil : $0 }, perRegistry)
+  }
+
   /// `currentContext` in `config.json`; `nil` when the file or the key is missing.
   public func currentContextInConfigFile() throws(EndpointError) -> String? {
     try ConfigurationFile.fields(at: configFilePath, limit: Self.maximumConfigSize)?.string("currentContext")

@@ -36,6 +36,10 @@ public struct SystemInfo: Sendable, Hashable, Decodable {
   public var loggingDriver: String?
   public var experimentalBuild: Bool?
   public var labels: [String]
+  /// The OCI runtimes the engine can run (`runc`, `nvidia`, …).
+  public var runtimes: [String]
+  /// The proxy the engine pulls through (`HttpsProxy`), when it has one.
+  public var httpsProxy: String?
 
   public init(json: JSONValue) {
     func string(_ key: String) -> String? { json[key]?.stringValue }
@@ -64,6 +68,8 @@ public struct SystemInfo: Sendable, Hashable, Decodable {
     loggingDriver = string("LoggingDriver")
     experimentalBuild = json["ExperimentalBuild"]?.boolValue
     labels = strings("Labels")
+    runtimes = json["Runtimes"]?.objectValue.map { $0.keys.sorted() } ?? []
+    httpsProxy = string("HttpsProxy").flatMap { $0.isEmpty ? nil : $0 }
   }
 
   public init(from decoder: any Decoder) throws {

@@ -11,7 +11,7 @@ public struct Diagnoser: Sendable {
   public init(endpoint: Endpoint, options: DiagnoseOptions = DiagnoseOptions(), checks: [any DiagnosticCheck]? = nil) {
     self.endpoint = endpoint
     self.options = options
-    self.checks = checks ?? Self.standardChecks
+    self.checks = checks ?? (Self.standardChecks + (options.devContainer != nil ? DevContainerPreflight.checks : []))
   }
 
   /// Every check, in the order they run: later checks rely on what earlier ones found.

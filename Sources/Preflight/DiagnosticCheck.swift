@@ -113,6 +113,8 @@ public struct DiagnoseOptions: Sendable {
   /// An engine process that has run this long, and whose socket accepts but does not answer, is hung; a younger
   /// one is still starting (dockerd opens its socket before it serves, and loading many containers takes time).
   public var hungAfter: Duration = .seconds(60)
+  /// A Dev Container to preflight too (`check --devcontainer`): its checks follow the engine's.
+  public var devContainer: DevContainerPreflight?
 
   public static let defaultRecommendedAPIVersion = APIVersion(1, 41)
   public static let defaultMinFreeDiskBytes: Int64 = 5 << 30

@@ -15,6 +15,8 @@ struct CheckCommand: AsyncParsableCommand {
         docker-preflight check --context remote
         docker-preflight check --deep --probe-image busybox:latest
         docker-preflight check --quiet || echo "the engine is not healthy"
+        docker-preflight check --devcontainer          # also what devcontainer up needs, for ./.devcontainer
+        docker-preflight check --devcontainer ~/src/app/.devcontainer/devcontainer.json --json
 
       Exit codes: 0 healthy, 1 unhealthy, 2 usage or configuration error.
       """
@@ -40,6 +42,21 @@ struct CheckCommand: AsyncParsableCommand {
   @Option(help: "How long --deep may take to create, start and wait for the container.")
   var probeTimeout: TimeoutValue = TimeoutValue(duration: .seconds(30))
 
+  @Flag(
+    help: ArgumentHelp(
+      "Also check what `devcontainer up` will need from this host: the devcontainer.json at PATH (a file, or a "
+        + "workspace folder: .devcontainer/devcontainer.json, else .devcontainer.json; default: the current folder)."))
+  var devcontainer = false
+
+  @Argument(help: ArgumentHelp("With --devcontainer: the devcontainer.json, or the workspace folder.", valueName: "path"))
+  var devcontainerPath: String?
+
+  func validate() throws {
+    if devcontainerPath != nil && !devcontainer {
+      throw ValidationError("a path is taken only with --devcontainer (check --devcontainer PATH)")
+    }
+  }
+
   func run() async throws {
     global.bootstrapLogging()
     let configuration = try global.loadConfiguration()
@@ -48,6 +65,12 @@ struct CheckCommand: AsyncParsableCommand {
       timeout: timeout.duration, deep: deep, probeImage: probeImage, probeTimeout: probeTimeout.duration,
       host: HostEnvironment(environment: global.environment))
     options.applyDefaults(from: configuration)
+    if devcontainer {
+      options.devContainer = DevContainerPreflight.load(
+        devcontainerPath, environment: global.environment,
+        dockerCLI: try? DockerCLILocator(environment: global.environment, configuredPath: configuration.dockerPath)
+          .locate().get())
+    }
     let probe = EngineHeadStart.take(for: options.client(for: endpoint))
     let report = await Diagnoser(endpoint: endpoint, options: options).diagnose(probe: probe)
     if json {
