@@ -1,0 +1,180 @@
+import Foundation
+import JSON
+import TestSupport
+import Testing
+
+/// `check --devcontainer` against a private dockerd and the real Dev Containers CLI (devcontainer-rs): a project per
+/// reason `devcontainer up` fails, shown to fail, with our finding first; the same project fixed passes both.
+@Suite("check --devcontainer: what devcontainer up needs, found before it runs", .serialized)
+struct DevContainerPreflightTests {
+  static let image = "preflight-probe:latest"
+
+  /// A workspace with a devcontainer.json, private XDG directories and a docker config, against `daemon`.
+  struct Project {
+    let workspace: TemporaryDirectory
+    var environment: [String: String]
+
+    init(daemon: DockerDaemon, devcontainerJSON: String) throws {
+      workspace = try TemporaryDirectory(prefix: "ws")
+      environment = [
+        "DOCKER_HOST": daemon.host, "HOME": workspace.file("home"), "XDG_CONFIG_HOME": workspace.file("home/config"),
+        "XDG_STATE_HOME": workspace.file("home/state"), "XDG_RUNTIME_DIR": workspace.file("home/run"),
+        "DOCKER_CONFIG": workspace.file("home/docker"),
+      ]
+      try write(devcontainerJSON)
+    }
+
+    func write(_ devcontainerJSON: String) throws {
+      _ = try workspace.write(devcontainerJSON, to: "project/.devcontainer/devcontainer.json")
+    }
+
+    var folder: String { workspace.file("project") }
+
+    /// `check --devcontainer` on the project: its exit status and report.
+    func check(_ extra: [String] = []) async throws -> (Int32, JSONValue) {
+      let run = try await PreflightRun.run(
+        ["check", "--json", "--devcontainer", folder] + extra, environment: environment)
+      #expect(run.status != 2, "\(run.standardError)")
+      return (run.status, try JSONValue.parse(run.standardOutput))
+    }
+
+    func up() async throws -> CommandRun {
+      let devcontainer = try DevContainerTests.Scene.requireDevcontainer()
+      return try await CommandRun.run(
+        devcontainer, ["up", "--workspace-folder", folder], environment: PreflightBinary.cleanEnvironment(environment),
+        timeout: .seconds(240))
+    }
+  }
+
+  /// The codes of the issues of the checks whose id starts with `devcontainer`, and whether any of them failed.
+  static func findings(_ report: JSONValue) -> (codes: [String], failed: Bool) {
+    let checks = report["checks"]?.arrayValue?.filter { $0["id"]?.stringValue?.hasPrefix("devcontainer") == true }
+    let failed = checks?.contains { $0["status"] == "fail" } ?? false
+    return (report["issues"]?.arrayValue?.compactMap { $0["code"]?.stringValue } ?? [], failed)
+  }
+
+  func withPreparedDaemon(_ body: (DockerDaemon) async throws -> Void) async throws {
+    try await withDockerDaemon { daemon in
+      try await daemon.importProbeImage(named: Self.image)
+      try await body(daemon)
+    }
+  }
+
+  @Test("a devcontainer.json missing a comma: our finding names file, line 3 and column 3; up fails; fixed, both pass")
+  func malformed() async throws {
+    try await withPreparedDaemon { daemon in
+      let project = try Project(
+        daemon: daemon, devcontainerJSON: "{\n  \"image\": \"\(Self.image)\"\n  \"name\": \"broken\"\n}\n")
+      defer { project.workspace.remove() }
+      let (status, report) = try await project.check()
+      #expect(status == 1)
+      let issue = report["issues"]?.arrayValue?.first { $0["code"] == "devcontainer-invalid" }
+      #expect(issue?["message"]?.stringValue?.contains("devcontainer.json:3:3") == true, "\(report)")
+      #expect(try await project.up().status != 0)
+
+      try project.write("{\n  \"image\": \"\(Self.image)\",\n  \"name\": \"fixed\", // a comment and a trailing comma\n}\n")
+      let (fixed, fixedReport) = try await project.check()
+      #expect(fixed == 0, "\(fixedReport)")
+      let up = try await project.up()
+      #expect(up.status == 0, "\(up.standardError)")
+    }
+  }
+
+  @Test("a bind mount whose source is missing: mount-source-missing; up fails on it; the source made, both pass")
+  func mountSourceMissing() async throws {
+    try await withPreparedDaemon { daemon in
+      var project = try Project(daemon: daemon, devcontainerJSON: "{}")
+      defer { project.workspace.remove() }
+      let source = project.workspace.file("data")
+      try project.write(
+        #"{"image": "\#(Self.image)", "mounts": ["source=\#(source),target=/data,type=bind"]}"#)
+      project.environment["UNUSED"] = nil
+      let (status, report) = try await project.check()
+      #expect(status == 1)
+      #expect(Self.findings(report).codes.contains("mount-source-missing"), "\(report)")
+      let failed = try await project.up()
+      #expect(failed.status != 0)
+      #expect(failed.standardOutput.contains("bind source path does not exist") || failed.standardError.contains(
+        "bind source path does not exist"))
+
+      try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+      let (fixed, fixedReport) = try await project.check()
+      #expect(fixed == 0, "\(fixedReport)")
+      #expect(try await project.up().status == 0)
+    }
+  }
+
+  @Test(
+    "registry stand-in (a TLS server on loopback with its own CA): an untrusted issuer is interception; up fails to pull")
+  func registryTLSIntercepted() async throws {
+    try await TestPKI.with { pki in
+      try await OpenSSLServer.with(["-cert", pki.serverCertificatePath, "-key", pki.serverKeyPath, "-www"]) { port in
+        try await withPreparedDaemon { daemon in
+          let remote = "127.0.0.1:\(port)/team/app:1"
+          let project = try Project(daemon: daemon, devcontainerJSON: #"{"image": "\#(remote)"}"#)
+          defer { project.workspace.remove() }
+          let (status, report) = try await project.check()
+          #expect(status == 1)
+          let issue = report["issues"]?.arrayValue?.first { $0["code"] == "registry-tls-untrusted" }
+          #expect(issue?["message"]?.stringValue?.contains("127.0.0.1:\(port)") == true, "\(report)")
+          #expect(issue?["message"]?.stringValue?.contains("issued by") == true)
+          #expect(try await project.up().status != 0)
+
+          // The CA trusted (as a company's would be): reachable, and nothing is said against it.
+          var trusting = project
+          trusting.environment["SSL_CERT_FILE"] = pki.caPath
+          let (_, trusted) = try await trusting.check()
+          #expect(!Self.findings(trusted).codes.contains { $0.hasPrefix("registry-") }, "\(trusted)")
+
+          try project.write(#"{"image": "\#(Self.image)"}"#)
+          let (fixed, fixedReport) = try await project.check()
+          #expect(fixed == 0, "\(fixedReport)")
+          #expect(try await project.up().status == 0)
+        }
+      }
+    }
+  }
+
+  @Test("checked before up: a published host port in use, a missing credential helper, a Compose service that is not there")
+  func hostFindings() async throws {
+    try await withPreparedDaemon { daemon in
+      let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      defer { close(listener) }
+      var address = sockaddr_in()
+      address.sin_family = sa_family_t(AF_INET)
+      address.sin_addr.s_addr = inet_addr("127.0.0.1")
+      let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+      }
+      #expect(bound == 0)
+      listen(listener, 1)
+      var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+      _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+      }
+      let port = Int(UInt16(bigEndian: address.sin_port))
+      let project = try Project(
+        daemon: daemon,
+        devcontainerJSON: #"{"image": "\#(Self.image)", "appPort": [\#(port)], "runArgs": ["-p", "\#(port + 1):80"]}"#)
+      defer { project.workspace.remove() }
+      _ = try project.workspace.write(#"{"credsStore": "desktop.exe"}"#, to: "home/docker/config.json")
+      let (status, report) = try await project.check()
+      #expect(status == 1)
+      let issues = report["issues"]?.arrayValue ?? []
+      let ports = issues.filter { $0["code"] == "port-in-use" }
+      #expect(ports.count == 1, "\(issues)")
+      #expect(ports.first?["message"]?.stringValue?.contains("port \(port) (appPort)") == true)
+      let helper = issues.first { $0["code"] == "credential-helper-missing" }
+      #expect(helper?["message"]?.stringValue?.contains("docker-credential-desktop.exe") == true, "\(issues)")
+      #expect(helper?["recommendation"]?.stringValue?.contains("WSL integration") == true)
+
+      _ = try project.workspace.write("services:\n  app:\n    image: x\n  \"db\":\n    image: y\n", to: "project/.devcontainer/compose.yml")
+      try project.write(#"{"dockerComposeFile": "compose.yml", "service": "web"}"#)
+      let (_, compose) = try await project.check()
+      let missing = compose["issues"]?.arrayValue?.first { $0["code"] == "compose-service-missing" }
+      #expect(missing?["message"]?.stringValue?.contains("(it has: app, db)") == true, "\(compose)")
+    }
+  }
+}
