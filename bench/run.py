@@ -15,6 +15,8 @@ Rows (see README.md, Performance):
   serve-rss     `serve`'s resident memory once `initialize` is answered
   devcontainer  `devcontainer up` with an `initializeCommand` hook vs without
   shim          the docker-path shim's added time per `docker` call (when the binary has the shim)
+  recovery      `serve`'s `watch {recover}`: a kill -9 of the engine to `healthChanged` healthy again, against the
+                engine's own cold start (spawn to first `_ping` answer)
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ import datetime
 import json
 import os
 import platform
+import queue
 import random
+import shlex
 import shutil
 import signal
 import socket
@@ -32,13 +36,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results" / "latest.json"
-ROWS = ["check", "memory", "readiness", "serve", "serve-rss", "devcontainer", "shim"]
+ROWS = ["check", "memory", "readiness", "serve", "serve-rss", "devcontainer", "shim", "recovery"]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -142,6 +147,18 @@ class PrivateDaemon:
         log.close()
         return spawned
 
+    def cold_start(self, timeout: float = 60) -> float:
+        """Spawns dockerd and asks `_ping` every millisecond: ms from the spawn to the first answer."""
+        spawned = self.spawn()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if ping(self.socket, timeout=0.5):
+                return (time.monotonic_ns() - spawned) / 1e6
+            if self.process.poll() is not None:
+                raise BenchError(f"dockerd exited with {self.process.returncode}: {self.log_tail()}")
+            time.sleep(0.001)
+        raise BenchError(f"dockerd did not answer within {timeout} s: {self.log_tail()}")
+
     def start(self, timeout: float = 60) -> None:
         self.spawn()
         deadline = time.monotonic() + timeout
@@ -173,6 +190,96 @@ class PrivateDaemon:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-15:])
         except OSError:
             return "(no log)"
+
+
+def process_alive(pid: int) -> bool:
+    """Whether pid runs: a zombie (killed, not yet reaped by its parent) does not."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+class ServeSession:
+    """`docker-preflight serve` with newline-delimited JSON-RPC; a thread reads its stdout and stamps each message
+    with the CLOCK_MONOTONIC moment (ns) it arrived."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], log: Path):
+        self.log = open(log, "ab")
+        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env)
+        self.messages: queue.Queue[tuple[int, dict] | None] = queue.Queue()
+        self.log_messages: list[str] = []
+        self.next_id = 1
+        self.reader = threading.Thread(target=self.read, daemon=True)
+        self.reader.start()
+
+    def read(self) -> None:
+        for line in self.process.stdout:
+            arrived = time.monotonic_ns()
+            try:
+                self.messages.put((arrived, json.loads(line)))
+            except ValueError:
+                continue
+        self.messages.put(None)
+
+    def receive(self, deadline: float) -> tuple[int, dict] | None:
+        """The next message before the monotonic deadline (s), or None; window/logMessage is kept aside."""
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                item = self.messages.get(timeout=remaining)
+            except queue.Empty:
+                return None
+            if item is None:
+                raise BenchError(f"serve ended (status {self.process.wait()}); see {self.log.name}")
+            if item[1].get("method") == "window/logMessage":
+                self.log_messages.append(str(item[1].get("params", {}).get("message")))
+            return item
+        return None
+
+    def request(self, method: str, params: dict, timeout: float) -> dict:
+        request_id = self.next_id
+        self.next_id += 1
+        message = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}
+        self.process.stdin.write(json.dumps(message).encode() + b"\n")
+        self.process.stdin.flush()
+        deadline = time.monotonic() + timeout
+        while (item := self.receive(deadline)) is not None:
+            if item[1].get("id") == request_id:
+                if "error" in item[1]:
+                    raise BenchError(f"{method}: {item[1]['error']}")
+                return item[1]["result"]
+        raise BenchError(f"{method} was not answered within {timeout} s")
+
+    def next_health(self, healthy: bool, timeout: float) -> int | None:
+        """The arrival (ns) of the next `healthChanged` with this `healthy`, or None within timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while (item := self.receive(deadline)) is not None:
+            arrived, message = item
+            if message.get("method") == "healthChanged" and message.get("params", {}).get("healthy") is healthy:
+                return arrived
+        return None
+
+    def drain(self) -> None:
+        """Drops what already arrived, so that the next wait sees only what follows."""
+        while True:
+            try:
+                item = self.messages.get_nowait()
+            except queue.Empty:
+                return
+            if item is None:
+                self.messages.put(None)
+                return
+
+    def close(self) -> None:
+        """End of input ends the session (and its watch); SIGKILL by pid if it has not ended within 30 s."""
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -213,7 +320,7 @@ class Row:
     b_cpu: list[float] | None = None
 
     def ratio(self) -> float | None:
-        if not self.b_values:
+        if not self.b_values or not self.a_values:
             return None
         b = statistics.median(self.b_values)
         return statistics.median(self.a_values) / b if b else None
@@ -244,7 +351,7 @@ class Row:
             "a": self.a,
             "b": self.b,
             "unit": self.unit,
-            "aStats": summary(self.a_values),
+            "aStats": summary(self.a_values) if self.a_values else None,
             "bStats": summary(self.b_values) if self.b_values else None,
             "ratio": self.ratio(),
             "targets": [{"target": t, "met": met} for t, met in self.verdicts()],
@@ -346,6 +453,8 @@ class Bench:
         # Rows that could not run here, with the reason: printed under the table and kept in the JSON.
         self.skipped: list[tuple[str, str]] = []
         self.random = random.Random(8)
+        # The moment (CLOCK_MONOTONIC ns) of the recovery row's latest kill -9.
+        self.recovery_killed = 0
         self.tools = self.compile_tools()
 
     def compile_tools(self) -> dict[str, str]:
@@ -501,6 +610,146 @@ class Bench:
         if result["status"] != 0 or result["answeredNs"] < 0:
             raise BenchError(f"{' '.join(waiter)}: {result}; dockerd log: {self.daemon.log_tail()}")
         return (result["exitedNs"] - result["answeredNs"]) / 1e6, (result["answeredNs"] - spawned) / 1e6
+
+    # -- recovery after a crash
+
+    def recovery_rows(self) -> None:
+        """`serve` with `watch {recover, allow}` keeps a dockerd of its own alive: its configured start command
+        (PREFLIGHT_START_COMMAND, heal strategies restricted to `configured`) launches dockerd detached, as a user's
+        script would. Each run kill -9s that dockerd (by the pid in its pidfile) and times the kill to the next
+        `healthChanged` saying healthy; interleaved with it, the bench's own daemon's cold start is the floor."""
+        runs = self.options.recovery_runs
+        bound = self.options.recovery_timeout
+        engine = PrivateDaemon(self.workdir / "recovery")
+        engine.directory.mkdir(exist_ok=True)
+        pidfile = engine.directory / "docker.pid"
+        home = self.workdir / "recovery-home"
+        (home / ".config" / "docker-preflight").mkdir(parents=True, exist_ok=True)
+        (home / ".config" / "docker-preflight" / "config.json").write_text(
+            json.dumps({"heal": {"strategies": ["configured"]}})
+        )
+        (home / "run").mkdir(mode=0o700, exist_ok=True)
+        arguments = " ".join(shlex.quote(a) for a in engine.arguments())
+        script = home / "start-engine"
+        # What a user's start script does: launch the engine detached and return; no pidfile housekeeping.
+        script.write_text(
+            "#!/bin/sh\n"
+            f"setsid {arguments} >> {shlex.quote(str(engine.log))} 2>&1 < /dev/null &\n"
+            'echo "dockerd launched"\n'
+        )
+        script.chmod(0o755)
+        env = {
+            **self.env,
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_STATE_HOME": str(home / ".local/state"),
+            "XDG_RUNTIME_DIR": str(home / "run"),
+            "DOCKER_HOST": engine.host,
+            "PREFLIGHT_START_COMMAND": json.dumps([str(script)]),
+        }
+        # The floor's daemon starts cold in each run; the two engines never answer at the same time.
+        self.daemon.stop()
+        session = ServeSession([self.binary, "serve"], env, home / "serve.log")
+        a_values: list[float] = []
+        b_values: list[float] = []
+        failures: list[str] = []
+        # kill → healthy of the failed runs that did recover, past the bound (ms).
+        late: list[float] = []
+        try:
+            answer = session.request("watch", {"recover": True, "allow": True, "intervalMs": 100}, bound)
+            if not answer.get("healthy") and session.next_health(True, bound) is None:
+                raise BenchError(
+                    f"watch {{recover}} did not start the engine within {bound:.0f} s: {session.log_messages[-3:]}; "
+                    f"dockerd log: {engine.log_tail()}"
+                )
+            for index in range(runs):
+                if index % 2 == 1:
+                    b_values.append(self.cold_start_floor())
+                outcome = self.recovery_run(session, pidfile, bound)
+                if isinstance(outcome, float):
+                    a_values.append(outcome)
+                else:
+                    failures.append(outcome)
+                if index % 2 == 0:
+                    b_values.append(self.cold_start_floor())
+                self.log(
+                    f"recovery run {index + 1}/{runs}: "
+                    + (f"{outcome:.0f} ms" if isinstance(outcome, float) else f"failed ({outcome})")
+                    + f"; cold start {b_values[-1]:.0f} ms"
+                )
+                if isinstance(outcome, float):
+                    continue
+                # Wait as long again: a recovery that came late is worth knowing; one that never comes leaves
+                # nothing to kill, and the remaining runs cannot run.
+                if (back := session.next_health(True, bound)) is not None:
+                    late.append((back - self.recovery_killed) / 1e6)
+                    self.log(f"recovery: the engine came back {late[-1] / 1000:.1f} s after the kill")
+                else:
+                    failures += ["not run: the engine did not come back"] * (runs - index - 1)
+                    self.log(f"recovery: the engine did not come back within {bound:.0f} s; dockerd log:\n"
+                             f"{engine.log_tail()}")  # fmt: skip
+                    break
+        finally:
+            session.close()
+            self.stop_recovered_engine(engine)
+            self.daemon.start()
+        note = (
+            f"`serve` with `watch {{recover: true, allow: true, intervalMs: 100}}`, its configured start command "
+            "launching dockerd detached (setsid); from `kill -9` of that dockerd to the next `healthChanged` with "
+            f"`healthy: true`; B: the same dockerd flags, spawn to first `_ping` answer (1 ms poll), interleaved; "
+            f"{runs} runs, each bounded to {bound:.0f} s"
+        )
+        if failures:
+            reasons = sorted(set(failures))
+            note += f"; **{len(failures)} of {runs} runs failed**: " + "; ".join(reasons)
+            if late:
+                note += "; the failed runs came back after " + ", ".join(f"{v / 1000:.1f}" for v in late) + " s"
+        self.rows.append(
+            Row("recovery after a crash", "`watch {recover}`: kill -9 → healthy", "dockerd cold start", "ms",
+                a_values, b_values, [], note)
+        )  # fmt: skip
+
+    def recovery_run(self, session: ServeSession, pidfile: Path, bound: float) -> float | str:
+        """One kill -9 and the wait for healthy again: ms, or why it failed."""
+        try:
+            pid = int(pidfile.read_text().strip())
+        except (OSError, ValueError) as error:
+            return f"no pid to kill ({error})"
+        if not process_alive(pid):
+            return f"pid {pid} in the pidfile is not a live process"
+        session.drain()
+        killed = self.recovery_killed = time.monotonic_ns()
+        os.kill(pid, signal.SIGKILL)
+        healthy = session.next_health(True, bound)
+        if healthy is None:
+            last = session.log_messages[-1] if session.log_messages else "no window/logMessage"
+            return f"not healthy within {bound:.0f} s (last: {last[:160]})"
+        return (healthy - killed) / 1e6
+
+    def cold_start_floor(self) -> float:
+        try:
+            return self.daemon.cold_start()
+        finally:
+            self.daemon.stop()
+
+    def stop_recovered_engine(self, engine: PrivateDaemon) -> None:
+        """The dockerd the heals launched (init's child by now) and its containerd, by the pids in their pidfiles:
+        SIGTERM, SIGKILL after 30 s. Only these pidfiles, which only this bench's daemons write."""
+        pidfiles = [engine.directory / "docker.pid", engine.directory / "exec" / "containerd" / "containerd.pid"]
+        for path in pidfiles:
+            try:
+                pid = int(path.read_text().strip())
+            except (OSError, ValueError):
+                continue
+            if not process_alive(pid):
+                continue
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            while process_alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if process_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        subprocess.run(["umount", "-l", str(engine.directory / "data")], capture_output=True)
 
     # -- serve
 
@@ -712,6 +961,8 @@ def main() -> int:
     parser.add_argument("--serve-pairs", type=int, default=20, help="interleaved pairs per serve framing")
     parser.add_argument("--devcontainer-pairs", type=int, default=20)
     parser.add_argument("--rss-samples", type=int, default=5)
+    parser.add_argument("--recovery-runs", type=int, default=10, help="kill -9s of the engine under watch {recover}")
+    parser.add_argument("--recovery-timeout", type=float, default=60, help="seconds a recovery may take (per run)")
     parser.add_argument("--only", default=",".join(ROWS), help=f"comma-separated rows: {', '.join(ROWS)}")
     parser.add_argument("--output", default=str(RESULTS))
     options = parser.parse_args()
@@ -745,6 +996,8 @@ def main() -> int:
             bench.devcontainer_rows()
         if "readiness" in wanted:
             bench.readiness_rows()
+        if "recovery" in wanted:
+            bench.recovery_rows()
     except BenchError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1

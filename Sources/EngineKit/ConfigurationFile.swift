@@ -11,14 +11,21 @@ import JSON
 /// The docker CLI's JSON files (`config.json`, a context's `meta.json`): read whole up to a size bound, parsed,
 /// and looked into as Go reads them. Every error names the file, and the key when one is at fault.
 enum ConfigurationFile {
-  /// The top-level object of the file at `path`; `nil` when there is no such file.
-  static func fields(at path: String, limit: Int) throws(EndpointError) -> GoJSONFields? {
+  /// The top-level object of the file at `path`; `nil` when there is no such file. With `skipping`, a file this
+  /// user may not read is also `nil`, handed to `skipping`; without it, that is an error.
+  static func fields(
+    at path: String, limit: Int, skipping: ((SkippedConfigurationFile) -> Void)? = nil
+  ) throws(EndpointError) -> GoJSONFields? {
     let bytes: [UInt8]
     do {
       bytes = try BoundedFile.read(path, limit: limit)
     } catch .system(ENOENT) {
       return nil
     } catch {
+      if let skipping, let skipped = SkippedConfigurationFile.skipping(error, path: path) {
+        skipping(skipped)
+        return nil
+      }
       throw .unreadableFile(path: path, reason: error.reason)
     }
     let document: JSONValue

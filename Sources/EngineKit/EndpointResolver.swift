@@ -17,6 +17,10 @@ public struct EndpointResolver: Sendable {
   public var hostFlag: String?
   public var contextFlag: String?
   public var environment: [String: String]
+  /// Told of a `config.json` skipped because this user may not read it (the docker CLI warns and goes on); the
+  /// resolution then goes on as without the file. Called each time the file is read, so the receiver may see one
+  /// file more than once.
+  public var skippedFileHandler: (@Sendable (SkippedConfigurationFile) -> Void)?
 
   /// The name of the built-in context: `DOCKER_HOST` or the platform default, never a stored one.
   public static let defaultContextName = "default"
@@ -84,7 +88,11 @@ public struct EndpointResolver: Sendable {
   /// The credential helpers `config.json` names: `credsStore` for every registry, `credHelpers` per registry. The
   /// docker CLI runs `docker-credential-NAME` for them, from its PATH.
   public func credentialHelpers() throws(EndpointError) -> (store: String?, perRegistry: [String: String]) {
-    guard let fields = try ConfigurationFile.fields(at: configFilePath, limit: Self.maximumConfigSize) else {
+    let handler = skippedFileHandler
+    guard
+      let fields = try ConfigurationFile.fields(
+        at: configFilePath, limit: Self.maximumConfigSize, skipping: { handler?($0) })
+    else {
       return (nil, [:])
     }
     var perRegistry: [String: String] = [:]
@@ -94,9 +102,15 @@ public struct EndpointResolver: Sendable {
     return (try fields.string("credsStore").flatMap { $0.isEmpty ? nil : $0 }, perRegistry)
   }
 
-  /// `currentContext` in `config.json`; `nil` when the file or the key is missing.
+  /// `currentContext` in `config.json`; `nil` when the file or the key is missing, or when this user may not read
+  /// the file (then ``skippedFileHandler`` is told): docker/cli's `LoadDefaultConfigFile` only warns about a file
+  /// it cannot open. A file that is read but malformed stays an error here, where the docker CLI would also only warn:
+  /// a damaged file is something to fix, and guessing past it could reach the wrong engine.
   public func currentContextInConfigFile() throws(EndpointError) -> String? {
-    try ConfigurationFile.fields(at: configFilePath, limit: Self.maximumConfigSize)?.string("currentContext")
+    let handler = skippedFileHandler
+    return try ConfigurationFile.fields(
+      at: configFilePath, limit: Self.maximumConfigSize, skipping: { handler?($0) }
+    )?.string("currentContext")
   }
 
   /// The built-in context's endpoint: `--host`, else `DOCKER_HOST`, else the platform default. With TLS configured

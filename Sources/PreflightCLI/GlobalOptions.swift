@@ -32,7 +32,9 @@ struct GlobalOptions: ParsableArguments {
   }
 
   var resolver: EndpointResolver {
-    EndpointResolver(hostFlag: host, contextFlag: context, environment: environment)
+    var resolver = EndpointResolver(hostFlag: host, contextFlag: context, environment: environment)
+    resolver.skippedFileHandler = ConfigurationWarnings.skipped
+    return resolver
   }
 
   /// The configuration (built-in defaults < the file < the environment); warnings go to stderr, and an unusable
@@ -40,9 +42,7 @@ struct GlobalOptions: ParsableArguments {
   func loadConfiguration() throws -> PreflightConfiguration {
     do {
       let configuration = try ConfigurationLoader(environment: environment).load()
-      for warning in configuration.warnings {
-        FileHandleStream.standardError.write("docker-preflight: warning: \(warning)\n")
-      }
+      for warning in configuration.warnings { ConfigurationWarnings.print(warning) }
       return configuration
     } catch {
       FileHandleStream.standardError.write("docker-preflight: \(error)\n")

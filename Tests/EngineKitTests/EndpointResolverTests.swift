@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -189,6 +190,55 @@ struct EndpointResolverTests {
   }
 
   @Test(
+    "only a config.json this user may not read is skipped (EACCES, EPERM), as the docker CLI skips it",
+    arguments: [
+      (BoundedFile.Failure.system(EACCES), "EACCES"), (.system(EPERM), "EPERM"), (.system(EISDIR), nil),
+      (.system(EIO), nil), (.system(ELOOP), nil), (.tooLarge(limit: 4 << 20), nil),
+    ] as [(BoundedFile.Failure, String?)])
+  func skippableFailures(failure: BoundedFile.Failure, errorName: String?) {
+    let skipped = SkippedConfigurationFile.skipping(failure, path: "/root/.docker/config.json")
+    #expect(skipped?.errorName == errorName)
+    if errorName != nil {
+      #expect(skipped?.description.hasPrefix("cannot read /root/.docker/config.json: ") == true)
+      #expect(skipped?.description.contains("(\(errorName ?? ""))") == true)
+    }
+  }
+
+  @Test("a config.json that cannot be read for another reason (a directory) stays an error, nothing skipped")
+  func unreadableConfigStaysAnError() throws {
+    let config = try DockerConfigFixture()
+    defer { config.directory.remove() }
+    let path = config.directory.file("config.json")
+    try FileManager.default.createDirectory(atPath: path + "/inside", withIntermediateDirectories: true)
+    let skipped = SkippedFiles()
+    var resolver = config.resolver()
+    resolver.skippedFileHandler = { skipped.append($0) }
+    let error = #expect(throws: EndpointError.self) { try resolver.resolve() }
+    guard case .unreadableFile(path, _)? = error else {
+      Issue.record("expected unreadableFile(\(path)), got \(String(describing: error))")
+      return
+    }
+    #expect(skipped.files.isEmpty)
+  }
+
+  // Root reads every file whatever its mode: only another user meets EACCES. As root, IntegrationTests'
+  // UnreadableConfigurationTests run `check` as nobody instead.
+  @Test(
+    "a config.json this user may not read is skipped with a warning, and the default context used",
+    .enabled(if: getuid() != 0, "root may read any file"))
+  func unreadableConfigSkipped() throws {
+    let config = try DockerConfigFixture()
+    defer { config.directory.remove() }
+    let path = try config.write(#"{"currentContext": "elsewhere"}"#, to: "config.json")
+    chmod(path, 0)
+    let skipped = SkippedFiles()
+    var resolver = config.resolver()
+    resolver.skippedFileHandler = { skipped.append($0) }
+    #expect(try resolver.resolve() == EndpointResolver.platformDefault)
+    #expect(skipped.files == [SkippedConfigurationFile(path: path, errorNumber: EACCES)])
+  }
+
+  @Test(
     "a damaged meta.json names the file and the key",
     arguments: [
       (#"{"Name": "broken", "#, nil, "not valid JSON"),
@@ -322,4 +372,11 @@ struct EndpointResolverTests {
     }
     #expect(message.contains(reason), sourceLocation: sourceLocation)
   }
+}
+
+/// The files a resolver reported skipping.
+final class SkippedFiles: Sendable {
+  private let recorded = Mutex<[SkippedConfigurationFile]>([])
+  func append(_ file: SkippedConfigurationFile) { recorded.withLock { $0.append(file) } }
+  var files: [SkippedConfigurationFile] { recorded.withLock { $0 } }
 }

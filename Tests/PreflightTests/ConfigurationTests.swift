@@ -1,6 +1,8 @@
-import Preflight
+import Foundation
 import TestSupport
 import Testing
+
+@testable import Preflight
 
 @Suite("Configuration: defaults < file < environment")
 struct ConfigurationTests {
@@ -97,6 +99,32 @@ struct ConfigurationTests {
     #expect(message.hasPrefix(file))
     #expect(message.contains(key))
     #expect(message.contains(expected))
+  }
+
+  @Test(
+    "a file at the default place that this user may not read is a warning naming it and the errno; a named one is not",
+    arguments: [
+      (EACCES, false, "EACCES"), (EPERM, false, "EPERM"), (EACCES, true, nil), (EISDIR, false, nil),
+      (EIO, false, nil),
+    ] as [(Int32, Bool, String?)])
+  func unreadableFile(error: Int32, named: Bool, errorName: String?) {
+    let file = "/root/.config/docker-preflight/config.json"
+    let warning = ConfigurationLoader.skipping(file, failing: error, named: named)
+    if let errorName {
+      #expect(warning?.hasPrefix("cannot read \(file): ") == true)
+      #expect(warning?.contains("(\(errorName))") == true)
+    } else {
+      #expect(warning == nil)
+    }
+  }
+
+  @Test("a file at the default place that cannot be read for another reason (a directory) stays an error")
+  func directoryInsteadOfFile() throws {
+    let (environment, file) = try environment(file: nil)
+    try FileManager.default.createDirectory(atPath: file, withIntermediateDirectories: true)
+    let error = #expect(throws: PreflightError.self) { try ConfigurationLoader(environment: environment).load() }
+    #expect(error?.description.hasPrefix(file) == true)
+    #expect(error?.description.contains("cannot be read") == true)
   }
 
   @Test("unknown keys are warned about, not fatal")

@@ -1,4 +1,5 @@
 import JSON
+import SystemPackage
 
 /// Reads the configuration: built-in defaults, then the file (`PREFLIGHT_CONFIG` or
 /// `$XDG_CONFIG_HOME/docker-preflight/config.json`), then the environment. A value that cannot be used is an error
@@ -25,10 +26,29 @@ public struct ConfigurationLoader: Sendable {
     case .failure(.noSuchFileOrDirectory) where !named:
       break
     case .failure(let error):
-      throw .configuration(source: file, key: nil, problem: "cannot be read: \(error)")
+      if let warning = Self.skipping(file, failing: error.rawValue, named: named) {
+        configuration.warnings.append(warning)
+      } else {
+        throw .configuration(source: file, key: nil, problem: "cannot be read: \(error)")
+      }
     }
     try applyEnvironment(to: &configuration)
     return configuration
+  }
+
+  /// The warning for a file found at its default place that this user may not read (`EACCES`, `EPERM`: a `HOME`
+  /// kept after dropping privileges), which is then treated as absent, as the docker CLI treats its `config.json`;
+  /// `nil` when the failure is an error. A file `PREFLIGHT_CONFIG` names stays an error: it was asked for, and
+  /// going on without it could run a heal without the start command or consent it holds.
+  static func skipping(_ file: String, failing code: Int32, named: Bool) -> String? {
+    guard !named else { return nil }
+    let name: String
+    switch Errno(rawValue: code) {
+    case .permissionDenied: name = "EACCES"
+    case .notPermitted: name = "EPERM"
+    default: return nil
+    }
+    return "cannot read \(file): \(Errno(rawValue: code)) (\(name)); going on without it"
   }
 
   /// Applies the keys of one configuration file.
