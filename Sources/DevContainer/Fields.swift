@@ -59,7 +59,9 @@ struct Fields {
     var mounts: [DevContainerConfiguration.BindMount] = []
     for item in items {
       if let text = item.stringValue {
-        if let mount = DevContainerConfiguration.BindMount(mountSpecification: text, origin: key) { mounts.append(mount) }
+        if let mount = DevContainerConfiguration.BindMount(mountSpecification: text, origin: key) {
+          mounts.append(mount)
+        }
       } else if item.objectValue != nil {
         guard item["type"]?.stringValue == "bind", let source = item["source"]?.stringValue else { continue }
         mounts.append(.init(source: source, target: item["target"]?.stringValue, origin: key))

@@ -33,7 +33,10 @@ struct RunArguments {
       guard parts.count >= 2, parts[0].hasPrefix("/") else { return nil }
       return .init(source: parts[0], target: parts[1], origin: "runArgs")
     }
-    return volumes + values(of: nil, "--mount").compactMap { DevContainerConfiguration.BindMount(mountSpecification: $0, origin: "runArgs") }
+    return volumes
+      + values(of: nil, "--mount").compactMap {
+        DevContainerConfiguration.BindMount(mountSpecification: $0, origin: "runArgs")
+      }
   }
 
   /// `[ip:]hostPort:containerPort[/proto]`; a port range or a container port alone publishes no fixed host port.

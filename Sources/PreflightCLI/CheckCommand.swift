@@ -48,7 +48,8 @@ struct CheckCommand: AsyncParsableCommand {
         + "workspace folder: .devcontainer/devcontainer.json, else .devcontainer.json; default: the current folder)."))
   var devcontainer = false
 
-  @Argument(help: ArgumentHelp("With --devcontainer: the devcontainer.json, or the workspace folder.", valueName: "path"))
+  @Argument(
+    help: ArgumentHelp("With --devcontainer: the devcontainer.json, or the workspace folder.", valueName: "path"))
   var devcontainerPath: String?
 
   func validate() throws {

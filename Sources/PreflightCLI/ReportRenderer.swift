@@ -20,7 +20,8 @@ struct ReportRenderer {
     }
     if let engine = report.engine {
       let platform = [engine.os, engine.arch].compactMap { $0 }.joined(separator: "/")
-      lines.append("  \(engine.product) \(engine.version), API \(engine.apiVersion)\(platform.isEmpty ? "" : ", \(platform)")")
+      lines.append(
+        "  \(engine.product) \(engine.version), API \(engine.apiVersion)\(platform.isEmpty ? "" : ", \(platform)")")
     }
     for check in report.checks {
       let symbol =

@@ -48,7 +48,9 @@ struct DevContainerConfigurationTests {
     #expect {
       try DevContainerConfiguration.load(file, environment: [:])
     } throws: { error in
-      guard case .malformed(let path, let foundLine, let foundColumn, _) = error as? DevContainerError else { return false }
+      guard case .malformed(let path, let foundLine, let foundColumn, _) = error as? DevContainerError else {
+        return false
+      }
       return path == file && foundLine == line && foundColumn == column
     }
   }
@@ -75,7 +77,8 @@ struct DevContainerConfigurationTests {
   @Test("build paths are relative to the devcontainer.json's folder; dockerComposeFile a string or an array")
   func paths() throws {
     let (configuration, workspace) = try load(
-      #"{"build": {"dockerfile": "Dockerfile", "context": ".."}, "dockerComposeFile": ["a.yml", "/abs/b.yml"], "service": "app"}"#)
+      #"{"build": {"dockerfile": "Dockerfile", "context": ".."}, "dockerComposeFile": ["a.yml", "/abs/b.yml"], "service": "app"}"#
+    )
     defer { workspace.remove() }
     #expect(configuration.dockerfile == workspace.file(".devcontainer/Dockerfile"))
     #expect(configuration.buildContext == workspace.file(".devcontainer/.."))

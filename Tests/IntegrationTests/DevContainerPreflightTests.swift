@@ -72,7 +72,8 @@ struct DevContainerPreflightTests {
       #expect(issue?["message"]?.stringValue?.contains("devcontainer.json:3:3") == true, "\(report)")
       #expect(try await project.up().status != 0)
 
-      try project.write("{\n  \"image\": \"\(Self.image)\",\n  \"name\": \"fixed\", // a comment and a trailing comma\n}\n")
+      try project.write(
+        "{\n  \"image\": \"\(Self.image)\",\n  \"name\": \"fixed\", // a comment and a trailing comma\n}\n")
       let (fixed, fixedReport) = try await project.check()
       #expect(fixed == 0, "\(fixedReport)")
       let up = try await project.up()
@@ -93,8 +94,11 @@ struct DevContainerPreflightTests {
       #expect(Self.findings(report).codes.contains("mount-source-missing"), "\(report)")
       let failed = try await project.up()
       #expect(failed.status != 0)
-      #expect(failed.standardOutput.contains("bind source path does not exist") || failed.standardError.contains(
-        "bind source path does not exist"))
+      #expect(
+        failed.standardOutput.contains("bind source path does not exist")
+          || failed.standardError.contains(
+            "bind source path does not exist")
+      )
 
       try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
       let (fixed, fixedReport) = try await project.check()
@@ -134,7 +138,8 @@ struct DevContainerPreflightTests {
     }
   }
 
-  @Test("checked before up: a published host port in use, a missing credential helper, a Compose service that is not there")
+  @Test(
+    "checked before up: a published host port in use, a missing credential helper, a Compose service that is not there")
   func hostFindings() async throws {
     try await withPreparedDaemon { daemon in
       let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -169,7 +174,8 @@ struct DevContainerPreflightTests {
       #expect(helper?["message"]?.stringValue?.contains("docker-credential-desktop.exe") == true, "\(issues)")
       #expect(helper?["recommendation"]?.stringValue?.contains("WSL integration") == true)
 
-      _ = try project.workspace.write("services:\n  app:\n    image: x\n  \"db\":\n    image: y\n", to: "project/.devcontainer/compose.yml")
+      _ = try project.workspace.write(
+        "services:\n  app:\n    image: x\n  \"db\":\n    image: y\n", to: "project/.devcontainer/compose.yml")
       try project.write(#"{"dockerComposeFile": "compose.yml", "service": "web"}"#)
       let (_, compose) = try await project.check()
       let missing = compose["issues"]?.arrayValue?.first { $0["code"] == "compose-service-missing" }

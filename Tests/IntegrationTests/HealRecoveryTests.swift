@@ -140,15 +140,19 @@ struct HealRecoveryTests {
       let docker = Executable.find("docker") ?? "/usr/bin/docker"
       let container = try await CommandRun.run(
         docker,
-        ["--host", first.host, "run", "-d", "-i", "--network", "none", "--stop-timeout", "4", "preflight-probe:latest",
-         "sh", "-c", "read line"],
+        [
+          "--host", first.host, "run", "-d", "-i", "--network", "none", "--stop-timeout", "4", "preflight-probe:latest",
+          "sh", "-c", "read line",
+        ],
         environment: PreflightBinary.cleanEnvironment())
       #expect(container.status == 0, "\(container.standardError)")
 
       let watching = try await session.request("watch", params: ["intervalMs": 500, "recover": true, "allow": true])
       #expect(watching["result"]?["status"] == "ready")
       first.process.signal(SIGTERM)
-      let lost = try await session.take(timeout: .seconds(20), what: "healthChanged") { $0["method"] == "healthChanged" }
+      let lost = try await session.take(timeout: .seconds(20), what: "healthChanged") {
+        $0["method"] == "healthChanged"
+      }
       #expect(lost["params"]?["previous"] == "ready")
       _ = await first.process.exitStatus
       let exited = Date().timeIntervalSince1970
@@ -159,8 +163,10 @@ struct HealRecoveryTests {
         }
         status = changed["params"]?["status"]?.stringValue
       }
-      let started = try #require(Double(try String(contentsOfFile: scene.invocationsPath, encoding: .utf8)
-        .split(separator: "\n").last.map(String.init) ?? ""))
+      let started = try #require(
+        Double(
+          try String(contentsOfFile: scene.invocationsPath, encoding: .utf8)
+            .split(separator: "\n").last.map(String.init) ?? ""))
       #expect(started >= exited - 0.5, "the start ran \(exited - started) s before the old dockerd exited")
       #expect(scene.startInvocations == 1)
       #expect(Self.daemons(on: home.directory.file("docker.sock")).count == 1)

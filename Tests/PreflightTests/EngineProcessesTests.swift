@@ -36,8 +36,10 @@ struct EngineProcessesTests {
     "flags are read as Go reads them: separate value, =value, -Hvalue; the last one wins",
     arguments: [
       (["dockerd", "-H", "unix:///a.sock", "--pidfile", "/p1"], "/p1", ["unix:///a.sock"]),
-      (["dockerd", "--host=unix:///a.sock", "-Hunix:///b.sock", "-p", "/p1", "--pidfile=/p2"], "/p2",
-       ["unix:///a.sock", "unix:///b.sock"]),
+      (
+        ["dockerd", "--host=unix:///a.sock", "-Hunix:///b.sock", "-p", "/p1", "--pidfile=/p2"], "/p2",
+        ["unix:///a.sock", "unix:///b.sock"]
+      ),
       (["dockerd", "--data-root", "-H"], nil, []),
     ] as [([String], String?, [String])])
   func flags(arguments: [String], pidFile: String?, hosts: [String]) {
@@ -112,7 +114,8 @@ struct EngineProcessesTests {
     #expect((refusal == nil) == stale)
   }
 
-  @Test("fixture /proc: containerd's pidfile in the exec root is judged against containerd; a file without a pid is left")
+  @Test(
+    "fixture /proc: containerd's pidfile in the exec root is judged against containerd; a file without a pid is left")
   func containerdPidFile() throws {
     let proc = try procTree([(77, "containerd", "S"), (78, "dockerd", "Z")])
     let files = try TemporaryDirectory(prefix: "left")
@@ -144,7 +147,9 @@ struct EngineProcessesTests {
       for (index, byte) in stale.utf8.enumerated() { raw[index] = byte }
     }
     _ = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(bound, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(bound, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
     }
     close(bound)
     let leftovers = CrashLeftovers(socket: stale, daemons: [])

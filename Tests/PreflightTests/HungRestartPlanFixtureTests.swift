@@ -67,7 +67,8 @@ struct HungRestartPlanFixtureTests {
         (
           "dockerd",
           [
-            "dockerd", "--host", "unix:///tmp/engine/docker.sock", "--pidfile", "/state/dockerd-tmp_engine_docker.sock.pid",
+            "dockerd", "--host", "unix:///tmp/engine/docker.sock", "--pidfile",
+            "/state/dockerd-tmp_engine_docker.sock.pid",
             "--data-root", "/state/engines/\(SHA256Digest.hex(of: "/tmp/engine/docker.sock").prefix(12))/data",
             "--exec-root", "/state/engines/\(SHA256Digest.hex(of: "/tmp/engine/docker.sock").prefix(12))/exec",
           ]

@@ -41,7 +41,8 @@ public enum ProcessExitWatch {
       while true {
         let left = deadline - ContinuousClock.now
         if left <= .zero || Task.isCancelled { return false }
-        let slice = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000, 200))
+        let slice = Int32(
+          min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000, 200))
         let ready = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
           DispatchQueue.global().async {
             var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)

@@ -51,7 +51,8 @@ struct DevContainerImageCheck: DiagnosticCheck {
         issues.append(
           HealthReport.Issue(
             code: "podman-short-name",
-            message: "the image \(image) has no registry in its name, and Podman resolves short names only by asking on "
+            message:
+              "the image \(image) has no registry in its name, and Podman resolves short names only by asking on "
               + "a terminal, which devcontainer up does not have",
             recommendation: "Name the registry: docker.io/library/\(image.contains("/") ? image : image)"))
       }
@@ -59,7 +60,8 @@ struct DevContainerImageCheck: DiagnosticCheck {
       do {
         local = try await state.options.client(for: state.endpoint).withSession { try await $0.localImage(image) }
       } catch {
-        return CheckResult(.fail, "cannot ask the engine for \(image): \(error.message)", issues: [HealthReport.Issue(error)])
+        return CheckResult(
+          .fail, "cannot ask the engine for \(image): \(error.message)", issues: [HealthReport.Issue(error)])
       }
       if let local {
         notes.append("\(image) is on the engine")
@@ -147,10 +149,7 @@ struct DevContainerBuildCheck: DiagnosticCheck {
       }
     }
     if configuration.dockerfile == nil && configuration.features.isEmpty { return .skip("nothing to build") }
-    return CheckResult(
-      issues.isEmpty ? .pass : .fail,
-      issues.isEmpty ? "the build's files and tools are there" : issues.map(\.message).joined(separator: "; "),
-      issues: issues)
+    return .findings(issues, otherwise: "the build's files and tools are there")
   }
 }
 
@@ -188,13 +187,11 @@ struct DevContainerComposeCheck: DiagnosticCheck {
       issues.append(
         HealthReport.Issue(
           code: "compose-missing",
-          message: compose.map { "docker compose \($0.text) is older than 2" } ?? "neither docker compose nor docker-compose is installed",
+          message: compose.map { "docker compose \($0.text) is older than 2" }
+            ?? "neither docker compose nor docker-compose is installed",
           recommendation: "Install Docker Compose v2 (apt install docker-compose-plugin, or docker-compose)"))
     }
-    return CheckResult(
-      issues.isEmpty ? .pass : .fail,
-      issues.isEmpty ? "services: \(services.sorted().joined(separator: ", "))" : issues.map(\.message).joined(separator: "; "),
-      issues: issues)
+    return .findings(issues, otherwise: "services: \(services.sorted().joined(separator: ", "))")
   }
 }
 
@@ -203,7 +200,9 @@ struct DevContainerPortsCheck: DiagnosticCheck {
   let id = "devcontainer-ports"
 
   func run(_ state: inout DiagnosisState) async -> CheckResult {
-    guard let configuration = state.devContainer, !configuration.ports.isEmpty else { return .skip("no host port published") }
+    guard let configuration = state.devContainer, !configuration.ports.isEmpty else {
+      return .skip("no host port published")
+    }
     var issues: [HealthReport.Issue] = []
     for published in configuration.ports {
       if let failure = PortProbe.bind(port: published.port, address: published.address) {
@@ -216,7 +215,7 @@ struct DevContainerPortsCheck: DiagnosticCheck {
       }
     }
     let list = configuration.ports.map { String($0.port) }.joined(separator: ", ")
-    return CheckResult(issues.isEmpty ? .pass : .fail, issues.isEmpty ? "free: \(list)" : issues.map(\.message).joined(separator: "; "), issues: issues)
+    return .findings(issues, otherwise: "free: \(list)")
   }
 }
 
@@ -254,10 +253,9 @@ struct DevContainerMountsCheck: DiagnosticCheck {
       }
     }
     if configuration.bindMounts.isEmpty && issues.isEmpty { return .skip("no bind mount") }
-    return CheckResult(
-      issues.isEmpty ? .pass : issues.contains { $0.code != "mount-not-shared" } ? .fail : .warn,
-      issues.isEmpty ? "\(configuration.bindMounts.count) bind mount source(s) present" : issues.map(\.message).joined(separator: "; "),
-      issues: issues)
+    return .findings(
+      issues, otherwise: "\(configuration.bindMounts.count) bind mount source(s) present",
+      failing: issues.contains { $0.code != "mount-not-shared" })
   }
 }
 
@@ -271,12 +269,14 @@ struct DevContainerResourcesCheck: DiagnosticCheck {
     guard state.isReachable, let info = await state.systemInfo() else { return .skip("the engine did not answer") }
     var issues: [HealthReport.Issue] = []
     func unmet(_ message: String, _ recommendation: String) {
-      issues.append(HealthReport.Issue(code: "host-requirements-unmet", message: message, recommendation: recommendation))
+      issues.append(
+        HealthReport.Issue(code: "host-requirements-unmet", message: message, recommendation: recommendation))
     }
     if info.osType == "windows" {
       issues.append(
         HealthReport.Issue(
-          code: "engine-os-mismatch", message: "the engine runs Windows containers; a Dev Container is a Linux container",
+          code: "engine-os-mismatch",
+          message: "the engine runs Windows containers; a Dev Container is a Linux container",
           recommendation: "Switch Docker Desktop to Linux containers (docker desktop engine use linux)"))
     }
     let wanted = configuration.hostRequirements
@@ -296,7 +296,8 @@ struct DevContainerResourcesCheck: DiagnosticCheck {
         let free = Int64(stats.f_bavail) * Int64(stats.f_frsize)
         if free < storage {
           unmet(
-            "hostRequirements.storage is \(DiskSpaceCheck.format(storage)); \(DiskSpaceCheck.format(free)) is free under \(root)",
+            "hostRequirements.storage is \(DiskSpaceCheck.format(storage)); \(DiskSpaceCheck.format(free)) is free "
+              + "under \(root)",
             "Free space (docker system prune), or give the disk more room")
         }
       }
@@ -309,11 +310,10 @@ struct DevContainerResourcesCheck: DiagnosticCheck {
         recommendation: "Install the NVIDIA Container Toolkit and register its runtime, or drop hostRequirements.gpu")
       issues.append(issue)
     }
-    let summary = "engine: \(info.ncpu.map(String.init) ?? "?") CPUs, \(info.memTotal.map(DiskSpaceCheck.format) ?? "?") memory"
+    let summary =
+      "engine: \(info.ncpu.map(String.init) ?? "?") CPUs, \(info.memTotal.map(DiskSpaceCheck.format) ?? "?") memory"
     let onlyOptional = issues.allSatisfy { $0.code == "gpu-missing" } && wanted.gpu == .optional
-    return CheckResult(
-      issues.isEmpty ? .pass : onlyOptional ? .warn : .fail,
-      issues.isEmpty ? summary : issues.map(\.message).joined(separator: "; "), issues: issues)
+    return .findings(issues, otherwise: summary, failing: !onlyOptional)
   }
 }
 
@@ -357,13 +357,20 @@ struct DevContainerCredentialsCheck: DiagnosticCheck {
         issues.append(
           HealthReport.Issue(
             code: "credential-helper-failed",
-            message: "\(program) list " + (answer == nil ? "did not answer in time" : "failed (exit status \(answer?.exitCode.map(String.init) ?? "?"))"),
+            message: "\(program) list "
+              + (answer == nil
+                ? "did not answer in time" : "failed (exit status \(answer?.exitCode.map(String.init) ?? "?"))"),
             recommendation: "Run \(program) list yourself to see why (a locked keychain, a stopped Docker Desktop)"))
       }
     }
-    return CheckResult(
-      issues.isEmpty ? .pass : .fail,
-      issues.isEmpty ? "credential helpers answer: \(names.sorted().joined(separator: ", "))" : issues.map(\.message).joined(separator: "; "),
-      issues: issues)
+    return .findings(issues, otherwise: "credential helpers answer: \(names.sorted().joined(separator: ", "))")
+  }
+}
+
+extension CheckResult {
+  /// `pass` with `summary` when nothing was found; else the issues' messages, failing (or only warning).
+  static func findings(_ issues: [HealthReport.Issue], otherwise summary: String, failing: Bool = true) -> CheckResult {
+    guard !issues.isEmpty else { return CheckResult(.pass, summary) }
+    return CheckResult(failing ? .fail : .warn, issues.map(\.message).joined(separator: "; "), issues: issues)
   }
 }

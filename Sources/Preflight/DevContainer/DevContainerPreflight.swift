@@ -27,22 +27,26 @@ public struct DevContainerPreflight: Sendable {
     let given = path ?? "."
     let resolved: Result<String, DevContainerError> =
       HostFiles.isDirectory(given)
-      ? Result { () throws(DevContainerError) in try DevContainerConfiguration.locate(in: absolute(given, environment)) }
+      ? Result { () throws(DevContainerError) in try DevContainerConfiguration.locate(in: absolute(given, environment))
+      }
       : .success(absolute(given, environment))
     switch resolved {
     case .failure(let error):
-      return DevContainerPreflight(path: given, configuration: .failure(error), environment: environment, dockerCLI: dockerCLI)
+      return DevContainerPreflight(
+        path: given, configuration: .failure(error), environment: environment, dockerCLI: dockerCLI)
     case .success(let file):
       let configuration = Result { () throws(DevContainerError) in
         try DevContainerConfiguration.load(file, environment: environment)
       }
-      return DevContainerPreflight(path: file, configuration: configuration, environment: environment, dockerCLI: dockerCLI)
+      return DevContainerPreflight(
+        path: file, configuration: configuration, environment: environment, dockerCLI: dockerCLI)
     }
   }
 
   private static func absolute(_ path: String, _ environment: [String: String]) -> String {
     if path.hasPrefix("/") { return HostFiles.normalizedPath(path) }
-    return HostFiles.normalizedPath((environment["PWD"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? currentDirectory) + "/" + path)
+    return HostFiles.normalizedPath(
+      (environment["PWD"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? currentDirectory) + "/" + path)
   }
 
   private static var currentDirectory: String {

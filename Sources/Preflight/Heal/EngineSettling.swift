@@ -50,7 +50,8 @@ struct EngineSettling: Sendable {
         let endpoint = endpoint
         let ending = await firstOf(
           { await readiness.waitUntilReady(endpoint, timeout: window).map(Ending.ready) ?? .timedOut },
-          { await ProcessExitWatch.waitForExit(restart.pid, timeout: window, procRoot: procRoot) ? .exited : .timedOut })
+          { await ProcessExitWatch.waitForExit(restart.pid, timeout: window, procRoot: procRoot) ? .exited : .timedOut }
+        )
         if case .ready(let report) = ending { return .ready(report, "the engine came back by \(command)") }
       }
       let live = locator.find()

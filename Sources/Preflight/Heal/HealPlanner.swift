@@ -140,7 +140,8 @@ public struct HealPlanner: Sendable {
       ]
     case .orbstack:
       return [
-        HealStep(strategy: .orbstack, command: ["orb", "restart"], summary: "restart hung OrbStack", readinessTimeout: slow)
+        HealStep(
+          strategy: .orbstack, command: ["orb", "restart"], summary: "restart hung OrbStack", readinessTimeout: slow)
       ]
     case .podmanMachine:
       return [

@@ -216,7 +216,9 @@ public struct Healer: Sendable {
     }
     outcome.report = await diagnose()
     outcome.report.add(causes)
-    return finish(healed: outcome.report.daemonAccessible, failureMessage(outcome.steps, notRun: index < plan.count ? plan[index] : nil))
+    return finish(
+      healed: outcome.report.daemonAccessible,
+      failureMessage(outcome.steps, notRun: index < plan.count ? plan[index] : nil))
   }
 
   /// Where the engine runs (or ran), to wait for and to clean after.
@@ -246,7 +248,8 @@ public struct Healer: Sendable {
       let pid = SocketPeer.listenerPid(at: socket), pid > 1,
       let status = ProcessStatus.read(pid: pid, procRoot: diagnoseOptions.host.procRoot), !status.hasExited
     else { return nil }
-    return EngineProcess(status: status, arguments: EngineProcessLocator.arguments(of: pid, procRoot: diagnoseOptions.host.procRoot))
+    return EngineProcess(
+      status: status, arguments: EngineProcessLocator.arguments(of: pid, procRoot: diagnoseOptions.host.procRoot))
   }
 
   /// Records the process now serving the endpoint, so that a later heal knows its files and its parent.
@@ -460,7 +463,9 @@ public struct Healer: Sendable {
     }
     kill(pid_t(pid), SIGKILL)
     if await ProcessExitWatch.waitForExit(pid, timeout: .seconds(5), procRoot: procRoot) {
-      return (.stopped, "\(status.name) (pid \(pid)) did not exit within \(DurationText.format(grace)) of SIGTERM; killed")
+      return (
+        .stopped, "\(status.name) (pid \(pid)) did not exit within \(DurationText.format(grace)) of SIGTERM; killed"
+      )
     }
     return (.failed, "\(status.name) (pid \(pid)) survived SIGTERM and SIGKILL")
   }
