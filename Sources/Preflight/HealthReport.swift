@@ -60,12 +60,4 @@ public struct HealthReport: Sendable, Hashable, Codable {
   public var issues: [Issue]
   public var recommendations: [String]
   public var durationMs: Int
-
-  /// Adds issues found after the diagnosis (why a start failed), with their recommendations.
-  public mutating func add(_ more: [Issue]) {
-    for issue in more where !issues.contains(issue) {
-      issues.append(issue)
-      recommendations.append(issue.recommendation)
-    }
-  }
 }

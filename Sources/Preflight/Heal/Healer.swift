@@ -101,7 +101,6 @@ public struct Healer: Sendable {
     var outcome = HealOutcome(
       healed: false, message: "", dryRun: request.dryRun, plan: plan, steps: [], waitedForConcurrentHeal: false,
       report: report, durationMs: 0, warnings: [], leftovers: [])
-    var causes: [HealthReport.Issue] = []
     func finish(healed: Bool, _ message: String) -> HealOutcome {
       outcome.healed = healed
       outcome.message = message
@@ -198,9 +197,6 @@ public struct Healer: Sendable {
       seen += started.map(EngineRecord.init)
       // A start that failed on what an earlier crash left (dockerd's "pid file found"): once cleaned, once more.
       if await removeLeftovers(of: seen), result.outcome == .failed, retried.insert(index).inserted { continue }
-      if result.outcome == .failed || result.outcome == .notReady {
-        causes += startFailureCauses(step: step, result: result, started: started)
-      }
       index += 1
     }
     if Task.isCancelled && !outcome.steps.isEmpty {
@@ -215,7 +211,6 @@ public struct Healer: Sendable {
       return finish(healed: false, "the heal of \(endpoint.host) was interrupted (\(reason))\(leftRunning)")
     }
     outcome.report = await diagnose()
-    outcome.report.add(causes)
     return finish(
       healed: outcome.report.daemonAccessible,
       failureMessage(outcome.steps, notRun: index < plan.count ? plan[index] : nil))
@@ -277,10 +272,6 @@ public struct Healer: Sendable {
       socket: endpoint.unixSocketPath, daemons: daemons, procRoot: diagnoseOptions.host.procRoot)
   }
 
-  /// Why a start step failed, from the engine's files and the host (``StartFailureDiagnosis``).
-  func startFailureCauses(step: HealStep, result: HealStepResult, started: [EngineProcess]) -> [HealthReport.Issue] {
-    []
-  }
 
   /// Takes the secrets of this environment (and of the docker CLI's registry credentials) out of what commands
   /// print, before their output reaches the outcome and the action log.
