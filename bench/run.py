@@ -326,6 +326,9 @@ class Row:
         return statistics.median(self.a_values) / b if b else None
 
     def verdicts(self) -> list[tuple[str, bool]]:
+        # A row without targets, or whose every run failed, has no verdict (and no median to take).
+        if not self.targets or not self.a_values:
+            return []
         a = summary(self.a_values)
         results = []
         for target in self.targets:
