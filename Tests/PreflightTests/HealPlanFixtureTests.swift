@@ -23,7 +23,8 @@ struct HealPlanFixtureTests {
     var providers: Set<HostFacts.Provider> = []
     var desktopCLI = false
     var startCommand: [String]?
-    /// The argv of each step, in order; `STATE` stands for the state directory.
+    /// The argv of each step, in order; `STATE` stands for the state directory, `ROOT` (here and in `endpoint`) for
+    /// the fixture's system root, so that no plan or heal reads the real /var/run.
     var expected: [[String]]
     /// Whether the stubs can run the plan here (a Windows path cannot).
     var runnable = true
@@ -38,7 +39,7 @@ struct HealPlanFixtureTests {
       expected: [["docker", "desktop", "start", "--timeout", "90"], ["open", "-a", "Docker"]]),
     Host(
       name: "fixture macOS, default socket, Docker Desktop and OrbStack installed", os: .macos,
-      endpoint: "unix:///var/run/docker.sock", providers: [.dockerDesktop, .orbstack],
+      endpoint: "unix://ROOT/var/run/docker.sock", providers: [.dockerDesktop, .orbstack],
       expected: [["open", "-a", "Docker"], ["orb", "start"]]),
     Host(
       name: "fixture macOS, Colima default profile", os: .macos,
@@ -68,25 +69,25 @@ struct HealPlanFixtureTests {
       runnable: false),
     Host(
       name: "fixture WSL, Docker Desktop through interop, then service docker start with sudo -n", os: .linux,
-      endpoint: "unix:///var/run/docker.sock", isWSL: true, sysvinit: true, providers: [.dockerDesktop, .dockerEngine],
+      endpoint: "unix://ROOT/var/run/docker.sock", isWSL: true, sysvinit: true, providers: [.dockerDesktop, .dockerEngine],
       expected: [["MNT/Program Files/Docker/Docker/Docker Desktop.exe"], ["sudo", "-n", "service", "docker", "start"]]),
     Host(
       name: "fixture WSL as root without Docker Desktop: service, then dockerd", os: .linux,
-      endpoint: "unix:///var/run/docker.sock", isWSL: true, isRoot: true, sysvinit: true, providers: [.dockerEngine],
+      endpoint: "unix://ROOT/var/run/docker.sock", isWSL: true, isRoot: true, sysvinit: true, providers: [.dockerEngine],
       expected: [
         ["service", "docker", "start"],
-        ["dockerd", "--host", "unix:///var/run/docker.sock", "--pidfile", "STATE/dockerd.pid"],
+        ["dockerd", "--host", "unix://ROOT/var/run/docker.sock", "--pidfile", "STATE/dockerd.pid"],
       ]),
     Host(
-      name: "fixture Linux systemd as root", os: .linux, endpoint: "unix:///var/run/docker.sock", isRoot: true,
+      name: "fixture Linux systemd as root", os: .linux, endpoint: "unix://ROOT/var/run/docker.sock", isRoot: true,
       hasSystemd: true, units: ["docker.service", "docker.socket"], providers: [.dockerEngine],
       expected: [["systemctl", "start", "docker.socket", "docker.service"]]),
     Host(
-      name: "fixture Linux systemd without root: sudo -n", os: .linux, endpoint: "unix:///var/run/docker.sock",
+      name: "fixture Linux systemd without root: sudo -n", os: .linux, endpoint: "unix://ROOT/var/run/docker.sock",
       hasSystemd: true, units: ["docker.service", "docker.socket"], providers: [.dockerEngine],
       expected: [["sudo", "-n", "systemctl", "start", "docker.socket", "docker.service"]]),
     Host(
-      name: "fixture Linux systemd without a socket unit", os: .linux, endpoint: "unix:///run/docker.sock",
+      name: "fixture Linux systemd without a socket unit", os: .linux, endpoint: "unix://ROOT/run/docker.sock",
       isRoot: true,
       hasSystemd: true, units: ["docker.service"], providers: [.dockerEngine],
       expected: [["systemctl", "start", "docker.service"]]),
@@ -103,8 +104,8 @@ struct HealPlanFixtureTests {
       hasSystemd: true, providers: [.podman], expected: [["systemctl", "--user", "start", "podman.socket"]]),
     Host(
       name: "fixture Linux as root, no service manager (a container, CI)", os: .linux,
-      endpoint: "unix:///var/run/docker.sock", isRoot: true, providers: [.dockerEngine],
-      expected: [["dockerd", "--host", "unix:///var/run/docker.sock", "--pidfile", "STATE/dockerd.pid"]]),
+      endpoint: "unix://ROOT/var/run/docker.sock", isRoot: true, providers: [.dockerEngine],
+      expected: [["dockerd", "--host", "unix://ROOT/var/run/docker.sock", "--pidfile", "STATE/dockerd.pid"]]),
     Host(
       name: "fixture remote engine: only the configured command", os: .linux, endpoint: "tcp://10.0.0.2:2376",
       isRoot: true, startCommand: ["ssh", "builder", "sudo", "systemctl", "start", "docker"],
@@ -117,6 +118,7 @@ struct HealPlanFixtureTests {
     let stubs: StubCommands
     var paths: PreflightPaths
     var windowsDrive: String { directory.file("mnt/c") }
+    var systemRoot: String { directory.file("root") }
 
     init() throws {
       directory = try TemporaryDirectory(prefix: "host")
@@ -127,7 +129,9 @@ struct HealPlanFixtureTests {
     }
 
     func facts(for host: Host) throws -> HostFacts {
-      var facts = HostFacts(os: host.os, endpoint: try Endpoint(parsing: host.endpoint, source: host.source))
+      let endpoint = try Endpoint(parsing: host.endpoint.replacing("ROOT", with: systemRoot), source: host.source)
+      var facts = HostFacts(os: host.os, endpoint: endpoint)
+      facts.systemRoot = systemRoot
       facts.isWSL = host.isWSL
       facts.isRoot = host.isRoot
       facts.hasSystemd = host.hasSystemd
@@ -146,6 +150,7 @@ struct HealPlanFixtureTests {
       host.expected.map { argv in
         argv.map {
           $0.replacing("STATE", with: paths.stateDirectory).replacing("MNT", with: windowsDrive)
+            .replacing("ROOT", with: systemRoot)
         }
       }
     }

@@ -37,6 +37,8 @@ public struct HealStep: Sendable, Hashable, Codable {
   }
 
   public var strategy: Strategy
+  /// Whether the step may start a dockerd on this host, which a crash's leftovers (its pidfile) can make fail.
+  var mayStartLocalDockerd: Bool { [.configured, .systemd, .sysvinit, .rootless, .dockerd].contains(strategy) }
   /// argv: the program (a name looked up on the search path, or a path) and its arguments, passed as they are.
   public var command: [String]
   /// What the step does, for people.

@@ -196,7 +196,11 @@ public struct Healer: Sendable {
       if Task.isCancelled { break }
       seen += started.map(EngineRecord.init)
       // A start that failed on what an earlier crash left (dockerd's "pid file found"): once cleaned, once more.
-      if await removeLeftovers(of: seen), result.outcome == .failed, retried.insert(index).inserted { continue }
+      if await removeLeftovers(of: seen), result.outcome == .failed, step.mayStartLocalDockerd,
+        retried.insert(index).inserted
+      {
+        continue
+      }
       index += 1
     }
     if Task.isCancelled && !outcome.steps.isEmpty {
