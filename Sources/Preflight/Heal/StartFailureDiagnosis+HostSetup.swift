@@ -20,7 +20,7 @@ extension StartFailureDiagnosis {
     if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
       var status = stat()
       if stat(runtime, &status) != 0 {
-        issues.append(runtimeDirectory("XDG_RUNTIME_DIR=\(runtime) cannot be used: \(errnoName(errno))", fix: fix))
+        issues.append(runtimeDirectory("XDG_RUNTIME_DIR=\(runtime) cannot be used (\(errnoName(errno)))", fix: fix))
       } else if status.st_mode & S_IFMT != S_IFDIR {
         issues.append(runtimeDirectory("XDG_RUNTIME_DIR=\(runtime) is not a directory (\(errnoName(ENOTDIR)))",
           fix: fix))
@@ -29,7 +29,7 @@ extension StartFailureDiagnosis {
           runtimeDirectory(
             "XDG_RUNTIME_DIR=\(runtime) belongs to uid \(status.st_uid), not to this user (uid \(uid))", fix: fix))
       } else if access(runtime, W_OK | X_OK) != 0 {
-        issues.append(runtimeDirectory("XDG_RUNTIME_DIR=\(runtime) is not writable: \(errnoName(errno))", fix: fix))
+        issues.append(runtimeDirectory("XDG_RUNTIME_DIR=\(runtime) is not writable (\(errnoName(errno)))", fix: fix))
       }
     } else {
       issues.append(
@@ -150,7 +150,7 @@ extension StartFailureDiagnosis {
     let fallback = "or start without it: \"iptables\": false in daemon.json (containers then get no NAT or port "
       + "publishing from dockerd)"
     guard let program = ["/usr/sbin/iptables", "/sbin/iptables", "/usr/bin/iptables"]
-      .first(where: { HostFiles.exists(systemRoot + $0) })
+      .first(where: { HostFiles.exists(systemRoot + $0) || HostFiles.symlinkTarget(systemRoot + $0) != nil })
     else {
       return [
         HealthReport.Issue(
@@ -164,6 +164,16 @@ extension StartFailureDiagnosis {
     let target = chain.last ?? program
     let variant = target.contains("nft") ? "nft" : target.contains("legacy") ? "legacy" : nil
     let shown = chain.joined(separator: " → ")
+    guard HostFiles.exists(systemRoot + target) else {
+      return [
+        HealthReport.Issue(
+          code: "firewall-backend",
+          message: "iptables leads nowhere: \(shown) (\(errnoName(ENOENT))), and dockerd's iptables step failed: "
+            + "\(line)",
+          recommendation: "Repair the alternative: update-alternatives --set iptables /usr/sbin/iptables-legacy (or "
+            + "iptables-nft, whichever is installed), \(fallback)")
+      ]
+    }
     let legacyTables = (readText(systemRoot + "/proc/net/ip_tables_names") ?? "")
       .split(whereSeparator: \.isNewline).map(String.init)
     if variant == "nft", nfTablesAvailable() == false {
