@@ -77,7 +77,8 @@ struct StartFailureDiagnosisTests {
     BrokenFile(name: "an array", text: "[\"debug\"]\n", position: nil),
   ]
 
-  @Test("a daemon.json that is not a JSON object is daemon-config-invalid, naming the file, line and column",
+  @Test(
+    "a daemon.json that is not a JSON object is daemon-config-invalid, naming the file, line and column",
     arguments: brokenFiles)
   func invalidConfiguration(_ broken: BrokenFile) throws {
     let host = try FixtureHost()
@@ -142,21 +143,27 @@ struct StartFailureDiagnosisTests {
     Conflict(
       file: #"{"hosts": ["tcp://0.0.0.0:2375"]}"#, arguments: ["dockerd", "--host=unix:///a.sock"], key: "hosts",
       flag: "--host"),
-    Conflict(file: #"{"pidfile": "/x.pid"}"#, arguments: ["dockerd", "--pidfile=/y.pid"], key: "pidfile",
+    Conflict(
+      file: #"{"pidfile": "/x.pid"}"#, arguments: ["dockerd", "--pidfile=/y.pid"], key: "pidfile",
       flag: "--pidfile"),
-    Conflict(file: #"{"storage-driver": "vfs"}"#, arguments: ["dockerd", "-s", "vfs"], key: "storage-driver",
+    Conflict(
+      file: #"{"storage-driver": "vfs"}"#, arguments: ["dockerd", "-s", "vfs"], key: "storage-driver",
       flag: "-s"),
-    Conflict(file: #"{"data-root": "/d"}"#, arguments: ["dockerd", "--data-root", "/d"], key: "data-root",
+    Conflict(
+      file: #"{"data-root": "/d"}"#, arguments: ["dockerd", "--data-root", "/d"], key: "data-root",
       flag: "--data-root"),
-    Conflict(file: #"{"tlsverify": true}"#, arguments: ["dockerd", "--tlsverify"], key: "tlsverify",
+    Conflict(
+      file: #"{"tlsverify": true}"#, arguments: ["dockerd", "--tlsverify"], key: "tlsverify",
       flag: "--tlsverify"),
     Conflict(file: #"{"labels": ["a=b"]}"#, arguments: ["dockerd", "--label", "c=d"], key: "labels", flag: "--label"),
     Conflict(file: #"{"debug": true}"#, arguments: ["dockerd", "-D"], key: "debug", flag: "-D"),
-    Conflict(file: #"{"iptables": false}"#, arguments: ["dockerd", "--iptables=false"], key: "iptables",
+    Conflict(
+      file: #"{"iptables": false}"#, arguments: ["dockerd", "--iptables=false"], key: "iptables",
       flag: "--iptables"),
   ]
 
-  @Test("a setting both in daemon.json and on the command line is daemon-config-conflict, naming key, flag and file",
+  @Test(
+    "a setting both in daemon.json and on the command line is daemon-config-conflict, naming key, flag and file",
     arguments: conflicts)
   func conflict(_ conflict: Conflict) throws {
     let host = try FixtureHost()
@@ -206,12 +213,16 @@ struct StartFailureDiagnosisTests {
     try host.write("[Service]\nExecStart=/usr/sbin/dockerd -H fd://\n", to: "/etc/systemd/system/docker.service")
     #expect(StartFailureDiagnosis.systemdUnitArguments(systemRoot: host.root) == ["/usr/sbin/dockerd", "-H", "fd://"])
     try host.write(
-      "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --data-root ${ROOT}/d $UNSET\nEnvironmentFile=-/etc/default/d\n",
+      "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --data-root ${ROOT}/d $UNSET\n"
+        + "EnvironmentFile=-/etc/default/d\n",
       to: "/etc/systemd/system/docker.service.d/10-override.conf")
     try host.write("ROOT=\"/srv\"\n", to: "/etc/default/d")
-    try host.write("[Service]\nExecStart=/usr/bin/dockerd -H fd://\n", to: "/lib/systemd/system/docker.service.d/05.conf")
+    try host.write(
+      "[Service]\nExecStart=/usr/bin/dockerd -H fd://\n", to: "/lib/systemd/system/docker.service.d/05.conf")
     #expect(
-      StartFailureDiagnosis.systemdUnitArguments(systemRoot: host.root) == ["/usr/sbin/dockerd", "--data-root", "/srv/d"])
+      StartFailureDiagnosis.systemdUnitArguments(systemRoot: host.root) == [
+        "/usr/sbin/dockerd", "--data-root", "/srv/d",
+      ])
     try host.write("[Service]\nExecStart=\n", to: "/etc/systemd/system/docker.service.d/20-reset.conf")
     #expect(StartFailureDiagnosis.systemdUnitArguments(systemRoot: host.root) == [])
   }
@@ -343,7 +354,9 @@ struct StartFailureDiagnosisTests {
     case legacyConsistent = "fixture legacy alternative, nothing to show"
   }
 
-  @Test("iptables failing on a host whose files show a backend mismatch is firewall-backend", arguments: FirewallHost.allCases)
+  @Test(
+    "iptables failing on a host whose files show a backend mismatch is firewall-backend",
+    arguments: FirewallHost.allCases)
   func firewallBackend(_ kind: FirewallHost) throws {
     let host = try FixtureHost()
     try host.makeDirectory("/lib/modules/6.1.0-fixture/kernel/net/netfilter")
@@ -418,6 +431,9 @@ struct StartFailureDiagnosisTests {
       #expect(issues.first?.message.contains(kind == .none ? "No cgroup file system" : "devices controller") == true)
     case .v1, .v2: #expect(issues.isEmpty)
     }
+    // In a user namespace (rootless) dockerd does not ask for the devices controller.
+    let rootless = host.diagnosis().causes(of: StartFailureEvidence(engineArguments: ["dockerd"], rootless: true))
+    #expect(!rootless.map(\.code).contains("cgroup-mismatch"))
   }
 
   @Test("fixture: the systemd cgroup driver without systemd is cgroup-mismatch only when the failure is about cgroups")
@@ -425,7 +441,8 @@ struct StartFailureDiagnosisTests {
     let host = try FixtureHost()
     try host.write("cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n", to: "/proc/self/mounts")
     try host.write(#"{"exec-opts": ["native.cgroupdriver=systemd"]}"#, to: "/etc/docker/daemon.json")
-    let failure = #"time="2026-12-05T13:21:04Z" level=error msg="failed to connect to systemd: dbus: connection refused""#
+    let failure =
+      #"time="2026-12-05T13:21:04Z" level=error msg="failed to connect to systemd: dbus: connection refused""#
     let issues = host.diagnosis().causes(of: StartFailureEvidence(engineArguments: ["dockerd"], log: failure))
     #expect(issues.map(\.code) == ["cgroup-mismatch"])
     #expect(issues.first?.message.contains("no /run/systemd/system") == true)

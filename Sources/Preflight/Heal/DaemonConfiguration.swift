@@ -80,7 +80,8 @@ struct DaemonConfiguration {
       let flagValue = flags.value(of: names).map { " \($0)" } ?? ""
       var fix = "Remove \"\(key)\" from \(path), or \(given) from \(source): dockerd takes a setting from one place"
       if key == "hosts", flagValue.contains("fd://") {
-        fix += " (for docker.service, drop \"hosts\" from the file, or override ExecStart in a drop-in, "
+        fix +=
+          " (for docker.service, drop \"hosts\" from the file, or override ExecStart in a drop-in, "
           + "`systemctl edit docker`: an empty ExecStart= and then one without -H)"
       }
       return HealthReport.Issue(

@@ -15,15 +15,16 @@ extension StartFailureDiagnosis {
   func rootlessIssues() -> [HealthReport.Issue] {
     var issues: [HealthReport.Issue] = []
     let uid = geteuid()
-    let fix = "Log in through a session that sets it (ssh or a desktop login, not `su`/`sudo -u`), or export "
+    let fix =
+      "Log in through a session that sets it (ssh or a desktop login, not `su`/`sudo -u`), or export "
       + "XDG_RUNTIME_DIR=/run/user/\(uid) once that directory exists (loginctl enable-linger makes it)"
     if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
       var status = stat()
       if stat(runtime, &status) != 0 {
         issues.append(runtimeDirectory("XDG_RUNTIME_DIR=\(runtime) cannot be used (\(errnoName(errno)))", fix: fix))
       } else if status.st_mode & S_IFMT != S_IFDIR {
-        issues.append(runtimeDirectory("XDG_RUNTIME_DIR=\(runtime) is not a directory (\(errnoName(ENOTDIR)))",
-          fix: fix))
+        let problem = "XDG_RUNTIME_DIR=\(runtime) is not a directory (\(errnoName(ENOTDIR)))"
+        issues.append(runtimeDirectory(problem, fix: fix))
       } else if status.st_uid != uid {
         issues.append(
           runtimeDirectory(
@@ -58,18 +59,17 @@ extension StartFailureDiagnosis {
     return String(cString: name)
   }
 
-  /// The cgroup file systems mounted (`/proc/self/mounts`): none at all, cgroup v1 without the devices controller
-  /// (dockerd 20.10 refuses both), or the systemd driver asked for where systemd does not run.
-  func cgroupIssues(arguments: [String], settings: JSONObject?, failure: FailureLog) -> [HealthReport.Issue] {
+  /// The cgroup file systems mounted (`/proc/self/mounts`): none at all, or cgroup v1 without the devices controller
+  /// (dockerd refuses both, "Devices cgroup isn't mounted", except in a user namespace: rootless); or the systemd
+  /// driver asked for where systemd does not run.
+  func cgroupIssues(arguments: [String], settings: JSONObject?, failure: FailureLog, rootless: Bool)
+    -> [HealthReport.Issue]
+  {
     var issues: [HealthReport.Issue] = []
     let mountsFile = systemRoot + "/proc/self/mounts"
-    if let mounts = readText(mountsFile) {
-      let cgroups = mounts.split(whereSeparator: \.isNewline).compactMap { line -> (point: String, type: String,
-        options: [Substring])? in
-        let fields = line.split(separator: " ")
-        guard fields.count >= 4, fields[2] == "cgroup" || fields[2] == "cgroup2" else { return nil }
-        return (String(fields[1]), String(fields[2]), fields[3].split(separator: ","))
-      }
+    if !rootless, let table = HostFiles.contents(of: mountsFile, limit: 4 << 20) {
+      let mounts = String(decoding: table, as: UTF8.self)
+      let cgroups = mounts.split(whereSeparator: \.isNewline).compactMap(CgroupMount.init)
       let unified =
         cgroups.contains { $0.type == "cgroup2" && $0.point == "/sys/fs/cgroup" } || Self.isCgroup2(systemRoot)
       if cgroups.isEmpty && !unified {
@@ -94,7 +94,7 @@ extension StartFailureDiagnosis {
       CommandLineFlags(arguments).values(of: ["--exec-opt"])
       + (settings?["exec-opts"]?.arrayValue ?? []).compactMap(\.stringValue)
     let systemdDriver = execOptions.contains { $0.replacing(" ", with: "") == "native.cgroupdriver=systemd" }
-    // dockerd 20.10 starts with the systemd driver and no systemd: only when the failure is about cgroups is it a cause.
+    // dockerd 20.10 starts with the systemd driver and no systemd: a cause only when the failure is about cgroups.
     if systemdDriver, !HostFiles.isDirectory(systemRoot + "/run/systemd/system"),
       let line = failure.line(mentioning: ["cgroup", "systemd", "dbus"])
     {
@@ -147,10 +147,12 @@ extension StartFailureDiagnosis {
   func firewallIssues(failure: FailureLog) -> [HealthReport.Issue] {
     guard let line = failure.line(mentioning: ["iptables", "ip6tables", "nftables", "nf_tables", "xtables"])
     else { return [] }
-    let fallback = "or start without it: \"iptables\": false in daemon.json (containers then get no NAT or port "
+    let fallback =
+      "or start without it: \"iptables\": false in daemon.json (containers then get no NAT or port "
       + "publishing from dockerd)"
-    guard let program = ["/usr/sbin/iptables", "/sbin/iptables", "/usr/bin/iptables"]
-      .first(where: { HostFiles.exists(systemRoot + $0) || HostFiles.symlinkTarget(systemRoot + $0) != nil })
+    guard
+      let program = ["/usr/sbin/iptables", "/sbin/iptables", "/usr/bin/iptables"]
+        .first(where: { HostFiles.exists(systemRoot + $0) || HostFiles.symlinkTarget(systemRoot + $0) != nil })
     else {
       return [
         HealthReport.Issue(
@@ -227,5 +229,20 @@ extension StartFailureDiagnosis {
       chain.append(current)
     }
     return chain
+  }
+}
+
+/// A cgroup file system in a mounts table (`cgroup /sys/fs/cgroup/devices cgroup rw,devices 0 0`).
+struct CgroupMount {
+  var point: String
+  var type: String
+  var options: [Substring]
+
+  init?(_ line: Substring) {
+    let fields = line.split(separator: " ")
+    guard fields.count >= 4, fields[2] == "cgroup" || fields[2] == "cgroup2" else { return nil }
+    point = String(fields[1])
+    type = String(fields[2])
+    options = fields[3].split(separator: ",")
   }
 }

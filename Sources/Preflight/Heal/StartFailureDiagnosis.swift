@@ -76,7 +76,8 @@ public struct StartFailureDiagnosis: Sendable {
     }
     if evidence.rootless { issues += rootlessIssues() }
     issues += dataRootIssues(path: dataRoot(arguments: arguments, settings: configuration.settings, evidence))
-    issues += cgroupIssues(arguments: arguments, settings: configuration.settings, failure: failure)
+    issues += cgroupIssues(
+      arguments: arguments, settings: configuration.settings, failure: failure, rootless: evidence.rootless)
     issues += kernelModuleIssues(failure: failure)
     issues += firewallIssues(failure: failure)
     return issues
@@ -114,8 +115,11 @@ struct FailureLog {
   let lines: [String]
 
   init(_ log: String) {
-    let quiet = ["level=info", "level=debug", "level=warning", "level=trace", #""level":"info""#,
-      #""level":"debug""#, #""level":"warning""#]
+    // logrus's text format (a file), its TTY format (`INFO[0000]`), and JSON (`log-format: json`, later releases).
+    let quiet = [
+      "level=info", "level=debug", "level=warning", "level=trace", "INFO[", "DEBU[", "WARN[", "TRAC[",
+      #""level":"info""#, #""level":"debug""#, #""level":"warning""#,
+    ]
     lines = log.split(whereSeparator: \.isNewline).map(String.init).filter { line in
       !line.allSatisfy(\.isWhitespace) && !quiet.contains { line.contains($0) }
     }
@@ -123,10 +127,12 @@ struct FailureLog {
 
   /// The first failure line that mentions any of `words` (case-insensitive), shortened for a message.
   func line(mentioning words: [String]) -> String? {
-    guard let found = lines.first(where: { line in
-      let lowered = line.lowercased()
-      return words.contains { lowered.contains($0) }
-    }) else { return nil }
+    guard
+      let found = lines.first(where: { line in
+        let lowered = line.lowercased()
+        return words.contains { lowered.contains($0) }
+      })
+    else { return nil }
     let trimmed = found.trimmingWhitespace
     return trimmed.count > 240 ? String(trimmed.prefix(240)) + "…" : trimmed
   }
