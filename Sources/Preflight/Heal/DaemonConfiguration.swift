@@ -17,14 +17,16 @@ struct DaemonConfiguration {
   /// Why the file cannot be used (`daemon-config-invalid`).
   var issues: [HealthReport.Issue] = []
 
-  /// Reads `path`. A missing file is no fault unless dockerd was told to read it (`explicit`: `--config-file`).
-  static func load(path: String, explicit: Bool) -> DaemonConfiguration {
+  /// Reads `path`. A missing file is no fault unless dockerd was told to read it (`explicit`: `--config-file`); one
+  /// this process may not read is dockerd's fault only when dockerd runs as this user (`readAsEngine`).
+  static func load(path: String, explicit: Bool, readAsEngine: Bool) -> DaemonConfiguration {
     var configuration = DaemonConfiguration(path: path)
     let bytes: [UInt8]
     switch readFile(path, limit: 1 << 20) {
     case .success(let read): bytes = read
     case .failure(let error):
       guard error != .noSuchFileOrDirectory || explicit else { return configuration }
+      guard readAsEngine || (error != .permissionDenied && error != .notPermitted) else { return configuration }
       configuration.invalid(
         "dockerd cannot read its configuration file \(path) (\(errnoName(error.rawValue)))",
         fix: error == .noSuchFileOrDirectory

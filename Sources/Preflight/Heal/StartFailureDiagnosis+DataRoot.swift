@@ -9,7 +9,8 @@ import EngineKit
 extension StartFailureDiagnosis {
   /// Whether dockerd can make and write its data root, and whether the file system under it has room: decided by
   /// `stat`, `access` and `statvfs` of the root or its nearest existing parent, never by the log's wording.
-  func dataRootIssues(path: String) -> [HealthReport.Issue] {
+  /// `permissionsApply`: dockerd runs as this process's user, so that `EACCES` here would be `EACCES` for it too.
+  func dataRootIssues(path: String, permissionsApply: Bool) -> [HealthReport.Issue] {
     guard path.hasPrefix("/") else { return [] }
     var existing = "/"
     var prefix = ""
@@ -17,13 +18,14 @@ extension StartFailureDiagnosis {
       prefix += "/\(component)"
       var status = stat()
       if stat(prefix, &status) != 0 {
-        guard errno == ENOENT else { return [unwritable(path, at: prefix, errno: errno)] }
-        break
+        let number = errno
+        if number == ENOENT || (!permissionsApply && (number == EACCES || number == EPERM)) { break }
+        return [unwritable(path, at: prefix, errno: number)]
       }
       guard status.st_mode & S_IFMT == S_IFDIR else { return [unwritable(path, at: prefix, errno: ENOTDIR)] }
       existing = prefix
     }
-    if access(existing, W_OK | X_OK) != 0 { return [unwritable(path, at: existing, errno: errno)] }
+    if permissionsApply, access(existing, W_OK | X_OK) != 0 { return [unwritable(path, at: existing, errno: errno)] }
     var volume = statvfs()
     guard statvfs(existing, &volume) == 0 else { return [] }
     // `access` answers root with success on a read-only bind mount of a writable file system; ST_RDONLY does not.

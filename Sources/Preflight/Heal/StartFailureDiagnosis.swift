@@ -35,12 +35,17 @@ public struct StartFailureEvidence: Sendable {
 /// `kernel-modules-missing`, `firewall-backend`. The log is read only to learn what the start was doing when it
 /// failed (the firewall, kernel modules, cgroups), never to decide a cause a file or an errno can prove.
 public struct StartFailureDiagnosis: Sendable {
+  /// Prefixed to system paths: "" on a real host, a fixture tree in tests.
   public var systemRoot: String
+  /// The caller's environment: HOME, USER, XDG_RUNTIME_DIR, XDG_CONFIG_HOME, XDG_DATA_HOME.
   public var environment: [String: String]
   /// `uname -r` of the kernel whose modules the engine needs.
   public var kernelRelease: String
   /// Free space under which the data root counts as full; `nil`: 1% of its file system, at most 100 MiB.
   public var minimumFreeBytes: Int64?
+  /// This process runs as root. Permission errors (`EACCES`) say something of dockerd only when it runs as the same
+  /// user (root, or rootless: this user): a user cannot read /var/lib/docker, and a root dockerd can.
+  var isRoot = geteuid() == 0
 
   /// `systemRoot` prefixes system paths (/etc/docker/daemon.json, /lib/modules, unit files, /sys/fs/cgroup,
   /// /var/lib/systemd/linger): "" on a real host, a fixture tree in tests. `environment` is the caller's (HOME,
@@ -66,16 +71,18 @@ public struct StartFailureDiagnosis: Sendable {
       argumentsSource = "ExecStart of docker.service"
     }
     let failure = FailureLog(evidence.log)
+    let sameUser = isRoot || evidence.rootless
     let configuration = DaemonConfiguration.load(
       path: configurationPath(arguments: arguments, rootless: evidence.rootless),
-      explicit: CommandLineFlags(arguments).value(of: ["--config-file"]) != nil)
+      explicit: CommandLineFlags(arguments).value(of: ["--config-file"]) != nil, readAsEngine: sameUser)
 
     var issues = configuration.issues
     if let settings = configuration.settings {
       issues += configuration.conflicts(with: arguments, source: argumentsSource, settings: settings)
     }
     if evidence.rootless { issues += rootlessIssues() }
-    issues += dataRootIssues(path: dataRoot(arguments: arguments, settings: configuration.settings, evidence))
+    let root = dataRoot(arguments: arguments, settings: configuration.settings, evidence)
+    issues += dataRootIssues(path: root, permissionsApply: sameUser)
     issues += cgroupIssues(
       arguments: arguments, settings: configuration.settings, failure: failure, rootless: evidence.rootless)
     issues += kernelModuleIssues(failure: failure)
