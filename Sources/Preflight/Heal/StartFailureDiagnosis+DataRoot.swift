@@ -33,13 +33,13 @@ extension StartFailureDiagnosis {
     let free = Int64(volume.f_bavail) * Int64(volume.f_frsize)
     let size = Int64(volume.f_blocks) * Int64(volume.f_frsize)
     let minimum = minimumFreeBytes ?? min(size / 100, 100 << 20)
-    let where_ = existing == path ? path : "\(existing) (where \(path) would be made)"
+    let location = existing == path ? path : "\(existing) (where \(path) would be made)"
     if free < minimum {
       return [
         HealthReport.Issue(
           code: "data-root-full",
           message: "Only \(DiskSpaceCheck.format(free)) of \(DiskSpaceCheck.format(size)) is free under the data "
-            + "root \(where_) (statvfs); dockerd and containerd write their databases there as they start",
+            + "root \(location) (statvfs); dockerd and containerd write their databases there as they start",
           recommendation: "Free space on that file system (remove unused images and volumes from \(path), old logs, "
             + "caches), or move the data root to a larger disk with --data-root or \"data-root\" in daemon.json")
       ]
@@ -48,7 +48,7 @@ extension StartFailureDiagnosis {
       return [
         HealthReport.Issue(
           code: "data-root-full",
-          message: "No inodes are left on the file system of the data root \(where_) (statvfs: 0 of "
+          message: "No inodes are left on the file system of the data root \(location) (statvfs: 0 of "
             + "\(volume.f_files) free): nothing new can be created there",
           recommendation: "Remove unused files (images, build cache) from that file system, or move the data root "
             + "with --data-root or \"data-root\" in daemon.json")
