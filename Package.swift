@@ -106,7 +106,7 @@ let package = Package(
     .testTarget(name: "PreflightCLITests", dependencies: ["PreflightCLI", "TestSupport"]),
     .testTarget(
       name: "IntegrationTests",
-      dependencies: ["TestSupport", "JSON", "EngineKit", "docker-preflight"]
+      dependencies: ["TestSupport", "JSON", "EngineKit", "Preflight", "docker-preflight"]
     ),
   ]
 )
