@@ -1,4 +1,6 @@
+import EngineKit
 import Foundation
+import JSON
 import Preflight
 import TestSupport
 import Testing
@@ -242,5 +244,26 @@ struct FixtureHost: ~Copyable {
   func link(_ path: String, to target: String) throws {
     try makeDirectory((path as NSString).deletingLastPathComponent)
     try FileManager.default.createSymbolicLink(atPath: root + path, withDestinationPath: target)
+  }
+
+  @Test("heal --strategy dockerd whose data root is under a file: fails at once, saying why first (ENOTDIR, the file)")
+  func healSaysWhy() async throws {
+    try DockerDaemon.requireCanRun()
+    let scene = try HealTests.Scene()
+    defer { scene.remove() }
+    let socket = scene.directory.file("none.sock")
+    let engine = scene.directory.file("state/docker-preflight/engines/\(SHA256Digest.hex(of: socket).prefix(12))")
+    try FileManager.default.createDirectory(
+      atPath: (engine as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try Data("in the way".utf8).write(to: URL(fileURLWithPath: engine))
+
+    let (run, outcome) = try await scene.heal(["--yes", "--json", "--strategy", "dockerd", "--timeout", "60s"])
+    #expect(run.status == 1, "\(run.standardError)")
+    #expect(outcome?["steps"]?.arrayValue?.map { $0["outcome"] } == ["failed"])
+    let issue = try #require(outcome?["report"]?["issues"]?.arrayValue?.first)
+    #expect(issue["code"] == "data-root-unwritable")
+    #expect(issue["message"]?.stringValue?.contains("\(engine), on the way to \(engine)/data, gives ENOTDIR") == true)
+    #expect(outcome?["report"]?["recommendations"]?.arrayValue?.first == issue["recommendation"])
+    #expect(outcome?["message"]?.stringValue?.contains("Why: The data root cannot be made or written") == true)
   }
 }

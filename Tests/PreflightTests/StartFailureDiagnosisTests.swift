@@ -464,4 +464,61 @@ struct StartFailureDiagnosisTests {
       host.diagnosis().causes(of: evidence).map(\.code)
         == ["daemon-config-conflict", "data-root-unwritable", "kernel-modules-missing"])
   }
+
+  /// Debian's /etc/init.d/docker (docker.io 20.10) around its limits, `set -e` as in the script.
+  static let debianInitScript = """
+    #!/bin/sh
+    set -e
+    case "$1" in
+    	start)
+    		ulimit -n 1048576
+    		if [ "$BASH" ]; then
+    			ulimit -u unlimited
+    		else
+    			ulimit -p unlimited
+    		fi
+    		;;
+    esac
+    """
+
+  struct LimitCase: Sendable, CustomTestStringConvertible {
+    var name: String
+    var hard: [Character: UInt64]
+    var canRaise: Bool
+    /// The line the issue names, or `nil` for none.
+    var expectedLine: Int?
+    var testDescription: String { name }
+  }
+
+  @Test(
+    "fixture init script: a ulimit above the hard limit, without CAP_SYS_RESOURCE, is service-limits naming its line",
+    arguments: [
+      LimitCase(name: "open files capped at 20000", hard: ["n": 20000, "u": 96367, "p": 96367], canRaise: false,
+        expectedLine: 5),
+      LimitCase(name: "open files allowed, processes capped", hard: ["n": 1_048_576, "u": 96367, "p": 96367],
+        canRaise: false, expectedLine: 7),
+      LimitCase(name: "capped, but CAP_SYS_RESOURCE raises it", hard: ["n": 20000, "u": 96367, "p": 96367],
+        canRaise: true, expectedLine: nil),
+      LimitCase(
+        name: "nothing capped", hard: ["n": 1_048_576, "u": .max, "p": .max], canRaise: false, expectedLine: nil),
+    ])
+  func serviceLimits(_ limits: LimitCase) throws {
+    let host = try FixtureHost()
+    let script = try host.write(Self.debianInitScript, to: "/etc/init.d/docker")
+    var diagnosis = host.diagnosis()
+    diagnosis.hardLimits = limits.hard
+    diagnosis.canRaiseHardLimits = limits.canRaise
+    let issues = diagnosis.serviceLimitIssues(initScript: script)
+    #expect(issues.first.map { $0.message.hasPrefix("\(script):\(limits.expectedLine ?? 0) ") } ?? true)
+    #expect(issues.map(\.code) == (limits.expectedLine == nil ? [] : ["service-limits"]))
+  }
+
+  @Test("the ulimit lines of a script are read with their numbers; other words and values are not limits")
+  func ulimitLines() {
+    let limits = ServiceLimit.requested(in: "ulimit -n 1024\n  ulimit -c unlimited\nulimit -u unlimited\nulimit -n x")
+    #expect(limits.map(\.lineNumber) == [1, 3])
+    #expect(limits.map(\.requested) == [1024, nil])
+    #expect(ServiceLimit.exceeds(nil, 5) && ServiceLimit.exceeds(6, 5) && !ServiceLimit.exceeds(5, 5))
+    #expect(!ServiceLimit.exceeds(nil, .max))
+  }
 }

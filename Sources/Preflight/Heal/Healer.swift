@@ -179,12 +179,15 @@ public struct Healer: Sendable {
 
     var index = 0
     var retried: Set<Int> = []
+    var attempts: [StepAttempt] = []
+    let serviceLogMark = ServiceLogMark(systemRoot: facts.systemRoot)
     while index < plan.count {
       let step = plan[index]
       guard clock.now < deadline, !Task.isCancelled else { break }
       await events(.stepStarted(step, index: index, count: plan.count))
       let (result, report, started) = await execute(step, deadline: deadline, events: events)
       outcome.steps.append(result)
+      attempts.append(StepAttempt(result: result, engines: started))
       logged { () throws(PreflightError) in try actionLog.record(result, endpoint: endpoint.host) }
       await events(.stepFinished(result))
       if let report { outcome.report = report }
@@ -215,9 +218,11 @@ public struct Healer: Sendable {
       return finish(healed: false, "the heal of \(endpoint.host) was interrupted (\(reason))\(leftRunning)")
     }
     outcome.report = await diagnose()
+    let causes = outcome.report.daemonAccessible ? [] : await startFailureCauses(attempts, since: serviceLogMark)
+    outcome.report.prepend(causes)
     return finish(
       healed: outcome.report.daemonAccessible,
-      failureMessage(outcome.steps, notRun: index < plan.count ? plan[index] : nil))
+      failureMessage(outcome.steps, notRun: index < plan.count ? plan[index] : nil, causes: causes))
   }
 
   /// Where the engine runs (or ran), to wait for and to clean after.
@@ -483,7 +488,7 @@ public struct Healer: Sendable {
   }
 
   /// `notRun`: the first step of the plan that did not run, when time ran out before it.
-  func failureMessage(_ steps: [HealStepResult], notRun: HealStep?) -> String {
+  func failureMessage(_ steps: [HealStepResult], notRun: HealStep?, causes: [HealthReport.Issue] = []) -> String {
     var parts = steps.map { step in
       let command = HealStep.quotedLine(step.command)
       let how: String =
@@ -501,7 +506,8 @@ public struct Healer: Sendable {
       return "\(step.strategy) (\(command)) \(how)\(excerpt)"
     }
     if let notRun, !Task.isCancelled { parts.append("out of time before \(notRun.strategy.rawValue)") }
-    return "could not heal the engine at \(endpoint.host): " + parts.joined(separator: "; ")
+    let why = causes.map { " Why: \($0.message) (\($0.code)); \($0.recommendation)" }.joined()
+    return "could not heal the engine at \(endpoint.host): " + parts.joined(separator: "; ") + why
   }
 
   private func lastLines(_ text: String, _ count: Int) -> String {

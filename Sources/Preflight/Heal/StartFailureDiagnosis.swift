@@ -19,19 +19,25 @@ public struct StartFailureEvidence: Sendable {
   public var log: String
   /// The engine is rootless Docker (dockerd-rootless.sh, `systemctl --user`).
   public var rootless: Bool
+  /// The init script that was to start dockerd (`service docker start`: /etc/init.d/docker), when one was.
+  public var initScript: String?
 
-  public init(engineArguments: [String] = [], exitCode: Int? = nil, log: String = "", rootless: Bool = false) {
+  public init(
+    engineArguments: [String] = [], exitCode: Int? = nil, log: String = "", rootless: Bool = false,
+    initScript: String? = nil
+  ) {
     self.engineArguments = engineArguments
     self.exitCode = exitCode
     self.log = log
     self.rootless = rootless
+    self.initScript = initScript
   }
 }
 
 /// Why a start failed: from files, errno and the host; message text only where nothing else says it.
 ///
 /// Each cause is an issue whose code is stable: `daemon-config-invalid`, `daemon-config-conflict`,
-/// `rootless-runtime-dir`, `rootless-no-linger`, `data-root-unwritable`, `data-root-full`, `cgroup-mismatch`,
+/// `rootless-runtime-dir`, `rootless-no-linger`, `service-limits`, `data-root-unwritable`, `data-root-full`, `cgroup-mismatch`,
 /// `kernel-modules-missing`, `firewall-backend`. The log is read only to learn what the start was doing when it
 /// failed (the firewall, kernel modules, cgroups), never to decide a cause a file or an errno can prove.
 public struct StartFailureDiagnosis: Sendable {
@@ -46,6 +52,11 @@ public struct StartFailureDiagnosis: Sendable {
   /// This process runs as root. Permission errors (`EACCES`) say something of dockerd only when it runs as the same
   /// user (root, or rootless: this user): a user cannot read /var/lib/docker, and a root dockerd can.
   var isRoot = geteuid() == 0
+  /// This process may raise a hard resource limit (CAP_SYS_RESOURCE), as the init scripts it runs do.
+  var canRaiseHardLimits = Self.hasSysResourceCapability
+  /// Hard limits by `ulimit` option (`n`, `u`, `p`; `UInt64.max`: unlimited) standing in for this process's own, in
+  /// tests.
+  var hardLimits: [Character: UInt64] = [:]
 
   /// `systemRoot` prefixes system paths (/etc/docker/daemon.json, /lib/modules, unit files, /sys/fs/cgroup,
   /// /var/lib/systemd/linger): "" on a real host, a fixture tree in tests. `environment` is the caller's (HOME,
@@ -76,7 +87,8 @@ public struct StartFailureDiagnosis: Sendable {
       path: configurationPath(arguments: arguments, rootless: evidence.rootless),
       explicit: CommandLineFlags(arguments).value(of: ["--config-file"]) != nil, readAsEngine: sameUser)
 
-    var issues = configuration.issues
+    var issues = evidence.initScript.map(serviceLimitIssues(initScript:)) ?? []
+    issues += configuration.issues
     if let settings = configuration.settings {
       issues += configuration.conflicts(with: arguments, source: argumentsSource, settings: settings)
     }
