@@ -5,10 +5,10 @@ import Testing
 
 @testable import Preflight
 
-/// A heal whose start fails for a host reason says why in its outcome. sysvinit's `service` is stood in for (this
-/// machine has no docker service that may be started by a test), but the init script it runs is a real shell script
-/// whose `ulimit` really fails where this process may not raise its hard limit.
-@Suite("Heal: why a start failed (fixture sysvinit host)")
+/// A heal whose start fails for a host reason says why in its outcome. `service`, `systemctl` and `journalctl` are
+/// stood in for (this machine has no systemd, and no docker service a test may start), but the init script `service`
+/// runs is a real shell script whose `ulimit` really fails where this process may not raise its hard limit.
+@Suite("Heal: why a start failed (fixture sysvinit and systemd hosts)")
 struct HealStartFailureFixtureTests {
   @Test("fixture sysvinit host: the init script's ulimit above the hard limit fails; the heal reports service-limits")
   func serviceLimits() async throws {
@@ -51,5 +51,41 @@ struct HealStartFailureFixtureTests {
     } else {
       #expect(!codes.contains("service-limits"))
     }
+  }
+
+  @Test("fixture systemd host (stub systemctl and journalctl): the unit's -H fd:// beside daemon.json's hosts")
+  func systemdConflict() async throws {
+    let scratch = try TemporaryDirectory(prefix: "sfh")
+    defer { scratch.remove() }
+    let stubs = try StubCommands()
+    defer { stubs.remove() }
+    try stubs.add("systemctl", exitStatus: 1, output: "Job for docker.service failed because the control process exited")
+    try stubs.add("journalctl", output: "unable to configure the Docker daemon with file /etc/docker/daemon.json")
+    let root = scratch.file("root")
+    try scratch.write(
+      "[Service]\nExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n",
+      to: "root/lib/systemd/system/docker.service")
+    try scratch.write(#"{"hosts": ["unix:///var/run/docker.sock"]}"#, to: "root/etc/docker/daemon.json")
+
+    var facts = HostFacts(
+      os: .linux, endpoint: try Endpoint(parsing: "unix://\(root)/var/run/docker.sock", source: .default))
+    facts.systemRoot = root
+    facts.isRoot = true
+    facts.hasSystemd = true
+    facts.systemdUnits = ["docker.service", "docker.socket"]
+    facts.installedProviders = [.dockerEngine]
+    facts.searchPath = [stubs.binDirectory]
+    let paths = PreflightPaths(environment: ["HOME": scratch.path, "XDG_STATE_HOME": scratch.file("state")])
+    var healer = Healer(facts: facts, configuration: PreflightConfiguration(), paths: paths)
+    healer.probeEndpoint = try Endpoint(parsing: "unix://\(scratch.file("nothing.sock"))", source: .flag)
+    let outcome = try await healer.heal(HealRequest(strategies: ["systemd"], allow: true, timeout: .seconds(5)))
+
+    #expect(!outcome.healed)
+    let cause = try #require(outcome.report.issues.first)
+    #expect(cause.code == "daemon-config-conflict", "\(outcome.report.issues)")
+    #expect(cause.message.contains("ExecStart of docker.service"), "\(cause.message)")
+    let journal = try #require(stubs.invocations.first { $0.first == "journalctl" })
+    #expect(Array(journal.prefix(4)) == ["journalctl", "-u", "docker.service", "--since"])
+    #expect(journal[4].hasPrefix("@") && Int(journal[4].dropFirst()) != nil)
   }
 }
