@@ -143,6 +143,7 @@ extension ExplanationRule {
       $0.hasAny(
         "pull access denied", "unauthorized: authentication required", "incorrect username or password",
         "requested access to the resource is denied", "no basic auth credentials", "unauthorized:")
+        || ($0.has("/v2/") && $0.has("unauthorized"))
     },
     ExplanationRule(
       "image-not-found", engine: false, finding: "the image or tag did not exist",
