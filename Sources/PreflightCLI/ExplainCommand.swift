@@ -40,7 +40,8 @@ struct ExplainCommand: AsyncParsableCommand {
   @Option(help: "How long to wait for the engine to answer each call, e.g. 1s, 500ms.")
   var timeout: TimeoutValue = TimeoutValue(duration: .seconds(1))
 
-  @Argument(help: ArgumentHelp("The error text (its words may be separate arguments), or - for stdin.", valueName: "text"))
+  @Argument(
+    help: ArgumentHelp("The error text (its words may be separate arguments), or - for stdin.", valueName: "text"))
   var text: [String] = []
 
   func validate() throws {

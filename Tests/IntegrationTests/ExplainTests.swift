@@ -1,6 +1,6 @@
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 /// `explain` through the built binary and over `serve`: the text's code beside the live state of a private engine.
 @Suite("explain: a log's error beside the engine's state now")
@@ -77,7 +77,8 @@ struct ExplainTests {
         framing: .newlineDelimited, environment: PreflightBinary.cleanEnvironment(["DOCKER_HOST": daemon.host]))
       let methods = try await session.request("initialize")["result"]?["capabilities"]?["methods"]?.arrayValue
       #expect(methods?.contains("explain") == true)
-      let answer = try #require(try await session.request("explain", params: ["text": .string(Self.pipeError)])["result"])
+      let answer = try #require(
+        try await session.request("explain", params: ["text": .string(Self.pipeError)])["result"])
       #expect(answer["code"] == "pipe-missing")
       #expect(answer["live"]?["healthy"] == true)
       #expect(answer["now"]?.stringValue?.contains("answers now: retry") == true)

@@ -103,9 +103,11 @@ enum ErrorCorpus {
     CorpusLine(
       #"error during connect: Get "http://192.168.1.20:2375/v1.24/version": dial tcp 192.168.1.20:2375: i/o timeout"#,
       "timeout"),
-    CorpusLine("Cannot connect to the Docker daemon at tcp://10.0.0.5:2376: context deadline exceeded", "timeout",
+    CorpusLine(
+      "Cannot connect to the Docker daemon at tcp://10.0.0.5:2376: context deadline exceeded", "timeout",
       endpoint: "tcp://10.0.0.5:2376"),
-    CorpusLine("open //./pipe/docker_engine: All pipe instances are busy.", "timeout",
+    CorpusLine(
+      "open //./pipe/docker_engine: All pipe instances are busy.", "timeout",
       endpoint: "npipe:////./pipe/docker_engine"),
 
     CorpusLine(
@@ -135,7 +137,8 @@ enum ErrorCorpus {
 
     // heckenmann/docker-swarm-dashboard#926, aylei/kubectl-debug#163.
     CorpusLine(
-      "Error response from daemon: client version 1.51 is too new. Maximum supported API version is 1.47", "api-too-old"),
+      "Error response from daemon: client version 1.51 is too new. Maximum supported API version is 1.47", "api-too-old"
+    ),
     CorpusLine(
       "Error: Error response from daemon: client version 1.46 is too new. Maximum supported API version is 1.41",
       "api-too-old"),
@@ -157,7 +160,8 @@ enum ErrorCorpus {
     CorpusLine("The command 'docker-compose' could not be found in this WSL 2 distro.", "wsl-no-desktop-integration"),
     // docker/docs#11099.
     CorpusLine("The command 'docker' could not be found in this WSL 1 distro.", "wsl1"),
-    CorpusLine("Docker Desktop is manually paused. Unpause it through the Whale menu or Dashboard.", "docker-desktop-paused"),
+    CorpusLine(
+      "Docker Desktop is manually paused. Unpause it through the Whale menu or Dashboard.", "docker-desktop-paused"),
     // docker/for-win#12491.
     CorpusLine("Docker failed to initialize. Docker Desktop is shutting down.", "docker-desktop-start-failed"),
     CorpusLine("Docker Desktop is unable to start", "docker-desktop-start-failed"),
@@ -189,7 +193,8 @@ enum ErrorCorpus {
       "docker: Error response from daemon: pull access denied for myorg/private-app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied.",
       "registry-auth"),
     CorpusLine(
-      #"Error response from daemon: Head "https://ghcr.io/v2/myorg/app/manifests/latest": unauthorized"#, "registry-auth"),
+      #"Error response from daemon: Head "https://ghcr.io/v2/myorg/app/manifests/latest": unauthorized"#,
+      "registry-auth"),
     CorpusLine(
       "Error response from daemon: manifest for nginx:does-not-exist not found: manifest unknown: manifest unknown",
       "image-not-found"),
@@ -262,7 +267,8 @@ enum ErrorCorpus {
       "Error response from daemon: conflict: unable to delete 7e0aa2d69a15 (must be forced) - image is being used by stopped container 59d8b4d1a2c1",
       "image-in-use"),
     CorpusLine(
-      "docker: Error response from daemon: could not select device driver \"\" with capabilities: [[gpu]].", "gpu-missing"),
+      "docker: Error response from daemon: could not select device driver \"\" with capabilities: [[gpu]].",
+      "gpu-missing"),
     CorpusLine(
       "docker: Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"node\": executable file not found in $PATH: unknown.",
       "entrypoint-not-found"),
@@ -300,9 +306,12 @@ enum ErrorCorpus {
     CorpusLine("Error: spawn docker ENOENT", "docker-cli-missing"),
     // devcontainers/cli's wrapper of a failed docker call, alone.
     CorpusLine(
-      "Error: Command failed: docker ps -q -a --filter label=devcontainer.local_folder=/home/dev/app", "devcontainer-command-failed"),
-    CorpusLine("error during connect: this error may indicate that the docker daemon is not running", "engine-unreachable"),
+      "Error: Command failed: docker ps -q -a --filter label=devcontainer.local_folder=/home/dev/app",
+      "devcontainer-command-failed"),
     CorpusLine(
-      "ERROR: Couldn't connect to Docker daemon at http+docker://localunixsocket - is it running?", "engine-unreachable"),
+      "error during connect: this error may indicate that the docker daemon is not running", "engine-unreachable"),
+    CorpusLine(
+      "ERROR: Couldn't connect to Docker daemon at http+docker://localunixsocket - is it running?", "engine-unreachable"
+    ),
   ]
 }

@@ -75,7 +75,8 @@ struct ErrorExplainerTests {
 
   @Test("the now sentence compares the text with the live state")
   func nowSentence() {
-    let explanation = explainer.explain("open //./pipe/dockerDesktopLinuxEngine: The system cannot find the file specified.")
+    let explanation = explainer.explain(
+      "open //./pipe/dockerDesktopLinuxEngine: The system cannot find the file specified.")
     var report = HealthReport(
       timestamp: "2026-11-26T10:00:00.000Z", healthy: true, status: .ready,
       endpoint: .init(host: "unix:///run/docker.sock", source: "env DOCKER_HOST", transport: "unix"),

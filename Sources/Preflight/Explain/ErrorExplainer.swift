@@ -40,7 +40,8 @@ public struct ErrorExplainer: Sendable {
       best = (index, line)
       if index == 0 { break }
     }
-    let endpoint = best.flatMap { EndpointMention.find(in: $0.line) } ?? lines.lazy.compactMap(EndpointMention.find).first
+    let endpoint =
+      best.flatMap { EndpointMention.find(in: $0.line) } ?? lines.lazy.compactMap(EndpointMention.find).first
     guard let best else {
       return Explanation(
         code: Explanation.unknownCode, matched: nil, meaning: "no known error in this text",
@@ -78,8 +79,8 @@ enum EndpointMention {
     return address.count > line[found].count ? address : nil
   }
 
-  /// `http://%2F%2F.%2Fpipe%2FNAME/v1.51/…` (a pipe) and `http://%2Fvar%2Frun%2Fdocker.sock/v1.24/…` (a socket): the
-  /// Go client puts the socket's path, escaped, where an HTTP URL has its host.
+  /// `http://%2F%2F.%2Fpipe%2FNAME/v1.51/…` (a pipe) and `http://%2Fvar%2Frun%2Fdocker.sock/v1.24/…` (a
+  /// socket): the Go client puts the socket's path, escaped, where an HTTP URL has its host.
   private static func escaped(in line: String) -> String? {
     guard let start = line.firstRange(of: "http://%2") else { return nil }
     let authority = line[line.index(start.lowerBound, offsetBy: 7)...].prefix { $0 != "/" && !endsAddress($0) }

@@ -39,9 +39,11 @@ public struct ExplainedError: Sendable, Codable {
     switch live.status {
     case .ready:
       state =
-        !explanation.isKnown ? "the engine at \(host) answers now"
-        : explanation.concernsEngine ? "the engine at \(host) answers now: retry"
-        : "the engine at \(host) answers now, so the fix above is what is left"
+        !explanation.isKnown
+        ? "the engine at \(host) answers now"
+        : explanation.concernsEngine
+          ? "the engine at \(host) answers now: retry"
+          : "the engine at \(host) answers now, so the fix above is what is left"
     case .degraded:
       state = "the engine at \(host) answers now, but \(issue)"
     case .starting:

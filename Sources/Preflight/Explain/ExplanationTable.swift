@@ -252,7 +252,8 @@ extension ExplanationRule {
       fix: "Read the reason after \"OCI runtime create failed\": a mount onto a file of another type, a device, a "
         + "security profile; fix the run options or the image"
     ) {
-      $0.hasAny("oci runtime create failed", "oci runtime exec failed", "failed to create shim task", "runc create failed")
+      $0.hasAny(
+        "oci runtime create failed", "oci runtime exec failed", "failed to create shim task", "runc create failed")
     },
   ]
 
@@ -283,7 +284,8 @@ extension ExplanationRule {
       fix: "Check the path (-f, or build.dockerfile in devcontainer.json, relative to the context)"
     ) {
       $0.hasAny(
-        "failed to read dockerfile", "unable to evaluate symlinks in dockerfile path", "cannot locate specified dockerfile")
+        "failed to read dockerfile", "unable to evaluate symlinks in dockerfile path",
+        "cannot locate specified dockerfile")
     },
     ExplanationRule(
       "build-context-file-missing", engine: false, finding: "a file a COPY or ADD names was not in the build context",
@@ -331,7 +333,9 @@ extension ExplanationRule {
       meaning: "The ssh server of an ssh:// engine refused the credentials (no key in the agent, or not authorized)",
       fix: "ssh-add the key (or name it in ~/.ssh/config), add its public key to the remote authorized_keys, and try "
         + "ssh HOST docker version"
-    ) { $0.hasAny("permission denied (publickey", "too many authentication failures", "permission denied, please try") },
+    ) {
+      $0.hasAny("permission denied (publickey", "too many authentication failures", "permission denied, please try")
+    },
     ExplanationRule(
       "ssh-failure", engine: true, finding: "ssh refused the host's key",
       meaning: "The host key of the ssh:// engine is unknown or has changed, and ssh runs without a prompt",
