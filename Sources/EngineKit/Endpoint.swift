@@ -144,6 +144,8 @@ public enum EndpointSource: Sendable, Hashable, CustomStringConvertible {
   case `default`
   /// Found on this machine (a provider's socket), not configured.
   case discovered(String)
+  /// Named in an error text that `explain` was given.
+  case namedInText
 
   public var description: String {
     switch self {
@@ -152,6 +154,7 @@ public enum EndpointSource: Sendable, Hashable, CustomStringConvertible {
     case .context(let name): "context \(name)"
     case .default: "default"
     case .discovered(let provider): "discovered \(provider)"
+    case .namedInText: "named in the text"
     }
   }
 }

@@ -24,6 +24,7 @@ public struct DockerPreflightCommand: AsyncParsableCommand {
         docker-preflight check
         docker-preflight -H unix:///run/user/1000/docker.sock wait --timeout 30s
         docker-preflight exec --heal --yes -- devcontainer up --workspace-folder .
+        docker-preflight explain - < devcontainer.log
         docker-preflight --generate-completion-script zsh > _docker-preflight
 
       Exit codes: 0 healthy/ready, 1 unhealthy or gave up, 2 usage or configuration error, 130 interrupted; exec \
@@ -32,7 +33,7 @@ public struct DockerPreflightCommand: AsyncParsableCommand {
     version: "\(PreflightVersion.name) \(PreflightVersion.version)",
     subcommands: [
       CheckCommand.self, EndpointsCommand.self, HealCommand.self, WaitCommand.self, ExecCommand.self,
-      DockerShimCommand.self, ServeCommand.self,
+      DockerShimCommand.self, ServeCommand.self, ExplainCommand.self,
     ]
   )
 

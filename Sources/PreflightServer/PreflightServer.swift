@@ -40,6 +40,9 @@ public struct PreflightServer: Sendable {
     table.request("watch", params: WatchParams.self) { params, context in
       try await watch(params, context)
     }
+    table.request("explain", params: ExplainParams.self) { params, context in
+      try await explain(params, context)
+    }
     table.request("unwatch") { _ in
       await unwatch()
     }

@@ -332,6 +332,15 @@ enum MalformedInputCorpus {
         .init("probeTimeoutMs", .integer(1...3_600_000)),
         .init("workDoneToken", .progressToken),
       ]),
+    // Every case fails before the engine is diagnosed: params are checked first.
+    MethodParams(
+      "explain", valid: ["text": "Cannot connect to the Docker daemon"],
+      fields: [
+        .init("text", .string, required: true),
+        .init("host", .string, invalid: ["bogus://x", "unix://"]),
+        .init("context", .string, invalid: ["no-such-context"]),
+        .init("timeoutMs", .integer(1...3_600_000)),
+      ]),
     // Every case fails before a heal could start anything: params are checked first.
     MethodParams(
       "heal", valid: ["strategies": ["none"]],
