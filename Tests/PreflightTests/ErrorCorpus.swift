@@ -23,6 +23,10 @@ enum ErrorCorpus {
     CorpusLine(
       #"error during connect: Get "http://%2F%2F.%2Fpipe%2FdockerDesktopLinuxEngine/v1.51/containers/json": open //./pipe/dockerDesktopLinuxEngine: The system cannot find the file specified."#,
       "pipe-missing", endpoint: "npipe:////./pipe/dockerDesktopLinuxEngine"),
+    // The origin story, verbatim as it reached us: `//.pipe`, one `/` lost in pasting.
+    CorpusLine(
+      #"error during connect: Get "http://%2F%2F.%2Fpipe%2FdockerDesktopLinuxEngine/v1.51/version": open //.pipe/dockerDesktopLinuxEngine: The system cannot find the file specified."#,
+      "pipe-missing", endpoint: "npipe:////./pipe/dockerDesktopLinuxEngine"),
     // The same failure as a Dev Container log shows it, without the URL.
     CorpusLine(
       "open //./pipe/dockerDesktopLinuxEngine: The system cannot find the file specified.", "pipe-missing",
@@ -180,6 +184,15 @@ enum ErrorCorpus {
     CorpusLine(
       "failed to start daemon: Error initializing network controller: error obtaining controller instance: failed to create NAT chain DOCKER: iptables failed: iptables --wait -t nat -N DOCKER: iptables v1.8.7 (nf_tables): Could not fetch rule set generation id: Invalid argument (exit status 4)",
       "iptables-failure"),
+    // dockerd 20.10.24 here (Tests/IntegrationTests/StartFailureTests.swift makes both).
+    CorpusLine(
+      "unable to configure the Docker daemon with file /etc/docker/daemon.json: invalid character ',' looking for beginning of object key string",
+      "daemon-config-invalid"),
+    CorpusLine(
+      "unable to configure the Docker daemon with file /etc/docker/daemon.json: the following directives are specified both as a flag and in the configuration file: hosts: (from flag: [fd://], from file: [unix:///var/run/docker.sock])",
+      "daemon-config-conflict", endpoint: "unix:///var/run/docker.sock"),
+    // Debian's docker.io init script in a container without CAP_SYS_RESOURCE (`service docker start` here).
+    CorpusLine("/etc/init.d/docker: 86: ulimit: error setting limit (Operation not permitted)", "service-limits"),
     CorpusLine(
       "failed to start daemon: error initializing graphdriver: driver not supported: overlay2", "daemon-start-failed"),
     // systemd, pasted from `systemctl start docker`.

@@ -44,7 +44,8 @@ struct LogLine: Sendable {
 
   /// `open //./pipe/NAME:` or `open \\.\pipe\NAME:`: the docker CLI failing to open a named pipe, followed by the
   /// Windows message in the system's language.
-  var opensPipe: Bool { hasAny("open //./pipe/", #"open \\.\pipe\"#) }
+  /// `//.pipe/` too: the origin story's message, as it was pasted (a lost `/`), still names a pipe.
+  var opensPipe: Bool { hasAny("open //./pipe/", "open //.pipe/", #"open \\.\pipe\"#) }
 
   /// A call to an image registry's API (`/v2/`) or one of the well-known registries.
   var namesRegistry: Bool {

@@ -73,6 +73,27 @@ extension ExplanationRule {
         + "under WSL update WSL (wsl --update)"
     ) { $0.has("cgroup") && $0.hasAny("error", "failed", "cannot", "unable", "does not exist", "no such") },
     ExplanationRule(
+      "daemon-config-conflict", engine: true,
+      finding: "dockerd refused a setting given both in daemon.json and on its command line",
+      meaning: "A directive (often \"hosts\" beside docker.service's -H fd://) is set twice; dockerd will not choose",
+      fix: "Keep it in one place: remove it from /etc/docker/daemon.json, or from the unit's ExecStart (a drop-in "
+        + "with an empty ExecStart= and one without the flag); docker-preflight heal names the file and the flag"
+    ) { $0.has("are specified both as a flag and in the configuration file") },
+    ExplanationRule(
+      "daemon-config-invalid", engine: true, finding: "dockerd could not use its configuration file",
+      meaning: "daemon.json (/etc/docker/daemon.json, or --config-file) is not valid JSON, names an option dockerd "
+        + "does not have, or is missing",
+      fix: "Fix the file (python3 -m json.tool /etc/docker/daemon.json shows where it breaks), then start the engine "
+        + "again; docker-preflight heal names the line and column"
+    ) { $0.has("unable to configure the docker daemon with file") },
+    ExplanationRule(
+      "service-limits", engine: true, finding: "the docker init script could not raise a resource limit",
+      meaning: "service docker start runs /etc/init.d/docker, which raises the open-files and process limits before "
+        + "dockerd; in a container without CAP_SYS_RESOURCE ulimit fails (EPERM) and dockerd never starts",
+      fix: "Start dockerd directly (docker-preflight heal --strategy dockerd), or run the container with higher "
+        + "limits (docker run --ulimit nofile=1048576:1048576)"
+    ) { $0.has("ulimit: error setting limit") },
+    ExplanationRule(
       "daemon-start-failed", engine: true, finding: "dockerd failed to start",
       meaning: "The engine process exited while starting: its configuration (daemon.json), storage driver, network "
         + "setup or a previous instance stands in the way; the rest of the line is dockerd's own reason",
