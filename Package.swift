@@ -103,7 +103,7 @@ let package = Package(
     ),
     .testTarget(name: "PreflightTests", dependencies: ["Preflight", "TestSupport"]),
     .testTarget(name: "PreflightServerTests", dependencies: ["PreflightServer", "JSONRPC", "JSON", "TestSupport"]),
-    .testTarget(name: "PreflightCLITests", dependencies: ["PreflightCLI", "TestSupport"]),
+    .testTarget(name: "PreflightCLITests", dependencies: ["PreflightCLI", "Preflight", "TestSupport"]),
     .testTarget(
       name: "IntegrationTests",
       dependencies: ["TestSupport", "JSON", "EngineKit", "Preflight", "docker-preflight"]

@@ -68,9 +68,7 @@ struct CheckCommand: AsyncParsableCommand {
     options.applyDefaults(from: configuration)
     if devcontainer {
       options.devContainer = DevContainerPreflight.load(
-        devcontainerPath, environment: global.environment,
-        dockerCLI: try? DockerCLILocator(environment: global.environment, configuredPath: configuration.dockerPath)
-          .locate().get())
+        devcontainerPath, environment: global.environment, configuration: configuration)
     }
     let probe = EngineHeadStart.take(for: options.client(for: endpoint))
     let report = await Diagnoser(endpoint: endpoint, options: options).diagnose(probe: probe)

@@ -13,6 +13,9 @@ struct DiagnoseParams: Codable, Sendable {
   var probeImage: String?
   var timeoutMs: Int?
   var probeTimeoutMs: Int?
+  /// A devcontainer.json, or a folder with `.devcontainer/devcontainer.json` or `.devcontainer.json`, whose needs
+  /// are checked too (as `check --devcontainer PATH`); a relative path is from the server's working directory.
+  var devcontainer: String?
 }
 
 extension PreflightServer {
@@ -27,6 +30,14 @@ extension PreflightServer {
       probeTimeout: probeTimeout ?? .seconds(30),
       host: HostEnvironment(environment: resolver.environment))
     options.applyDefaults(from: configuration)
+    if let path = params.devcontainer {
+      guard !path.isEmpty else {
+        throw ResponseError.invalidParams(
+          "invalid params for \(method): devcontainer: expected a path to devcontainer.json or its folder, found \"\"")
+      }
+      options.devContainer = DevContainerPreflight.load(
+        path, environment: resolver.environment, configuration: configuration)
+    }
     let progress = context.progress
     await progress?.begin(title: "Diagnosing \(endpoint.host)")
     let report = await Diagnoser(endpoint: endpoint, options: options).diagnose()

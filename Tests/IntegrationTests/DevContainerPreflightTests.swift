@@ -81,6 +81,33 @@ struct DevContainerPreflightTests {
     }
   }
 
+  @Test("diagnose {devcontainer} over serve: the same checks and finding as check --devcontainer; \"\" is -32602")
+  func overServe() async throws {
+    try await withPreparedDaemon { daemon in
+      let project = try Project(daemon: daemon, devcontainerJSON: "{}")
+      defer { project.workspace.remove() }
+      let source = project.workspace.file("absent")
+      try project.write(#"{"image": "\#(Self.image)", "mounts": ["source=\#(source),target=/data,type=bind"]}"#)
+      let (_, checked) = try await project.check()
+
+      let session = try ServeSession(
+        framing: .newlineDelimited, environment: PreflightBinary.cleanEnvironment(project.environment))
+      let report = try #require(
+        try await session.request("diagnose", params: ["devcontainer": .string(project.folder)])["result"])
+      let ids = { (report: JSONValue) in report["checks"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? [] }
+      #expect(ids(report).contains("devcontainer-mounts"), "\(report)")
+      #expect(ids(report) == ids(checked))
+      #expect(Self.findings(report).codes == Self.findings(checked).codes)
+      #expect(Self.findings(report).codes.contains("mount-source-missing"))
+      let plain = try #require(try await session.request("diagnose")["result"])
+      #expect(!ids(plain).contains { $0.hasPrefix("devcontainer") })
+      let empty = try await session.request("diagnose", params: ["devcontainer": ""])
+      #expect(empty["error"]?["code"] == -32602)
+      #expect(empty["error"]?["message"]?.stringValue?.contains("devcontainer") == true)
+      #expect(try await session.finish() == 0)
+    }
+  }
+
   @Test("a bind mount whose source is missing: mount-source-missing; up fails on it; the source made, both pass")
   func mountSourceMissing() async throws {
     try await withPreparedDaemon { daemon in

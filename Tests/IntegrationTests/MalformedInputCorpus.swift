@@ -330,6 +330,7 @@ enum MalformedInputCorpus {
         .init("probeImage", .string),
         .init("timeoutMs", .integer(1...3_600_000)),
         .init("probeTimeoutMs", .integer(1...3_600_000)),
+        .init("devcontainer", .string, invalid: [""]),
         .init("workDoneToken", .progressToken),
       ]),
     // Every case fails before the engine is diagnosed: params are checked first.

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import Preflight
 @testable import PreflightCLI
 
 @Suite("Finding the real docker CLI behind the shim")

@@ -21,6 +21,16 @@ public struct DevContainerPreflight: Sendable {
   }
 
   /// Finds and reads the devcontainer.json for `path`: a file, or a workspace folder to look in (`.` by default).
+  /// The preflight of the devcontainer.json at `path` (or found under it), with the docker CLI the configuration's
+  /// `dockerPath` or PATH gives.
+  public static func load(
+    _ path: String?, environment: [String: String], configuration: PreflightConfiguration
+  ) -> DevContainerPreflight {
+    let dockerCLI = try? DockerCLILocator(environment: environment, configuredPath: configuration.dockerPath).locate()
+      .get()
+    return load(path, environment: environment, dockerCLI: dockerCLI)
+  }
+
   public static func load(
     _ path: String?, environment: [String: String], dockerCLI: String?
   ) -> DevContainerPreflight {

@@ -6,29 +6,31 @@ import EngineKit
   import Darwin
 #endif
 
-/// Finds the real docker CLI for the shim: the configured `dockerPath`, else the first `docker` on PATH that is not
+/// Finds the real docker CLI (for the shim, and for the Dev Container checks that run it): the configured `dockerPath`, else the first `docker` on PATH that is not
 /// this program — compared by device and inode, so that a symbolic link, a hard link or a copy on another path to
 /// this same file is recognised and skipped.
-struct DockerCLILocator {
+public struct DockerCLILocator: Sendable {
   var environment: [String: String]
   var configuredPath: String?
   /// The device and inode of this program.
   var ownIdentity: FileIdentity?
 
-  init(environment: [String: String], configuredPath: String?, ownIdentity: FileIdentity? = .currentExecutable) {
+  public init(
+    environment: [String: String], configuredPath: String?, ownIdentity: FileIdentity? = .currentExecutable
+  ) {
     self.environment = environment
     self.configuredPath = configuredPath
     self.ownIdentity = ownIdentity
   }
 
-  enum Failure: Error, Equatable, CustomStringConvertible {
+  public enum Failure: Error, Equatable, CustomStringConvertible {
     /// `dockerPath` names this program: running it would come straight back here.
     case configuredPathIsShim(String)
     case configuredPathNotExecutable(String)
     /// No `docker` on PATH but this program.
     case notFound(searched: [String])
 
-    var description: String {
+    public var description: String {
       switch self {
       case .configuredPathIsShim(let path):
         "dockerPath \(path) is docker-preflight itself; set it to the real docker CLI (e.g. /usr/bin/docker)"
@@ -41,7 +43,7 @@ struct DockerCLILocator {
     }
   }
 
-  func locate() -> Result<String, Failure> {
+  public func locate() -> Result<String, Failure> {
     if let configuredPath, !configuredPath.isEmpty {
       guard HostFiles.isExecutableFile(configuredPath) else {
         return .failure(.configuredPathNotExecutable(configuredPath))
@@ -65,12 +67,12 @@ struct DockerCLILocator {
 }
 
 /// A file as the kernel knows it: the same device and inode is the same file, whatever the path.
-struct FileIdentity: Equatable {
+public struct FileIdentity: Equatable, Sendable {
   var device: UInt64
   var inode: UInt64
 
   /// The file at `path`, symbolic links followed.
-  init?(path: String) {
+  public init?(path: String) {
     var status = stat()
     guard stat(path, &status) == 0 else { return nil }
     device = UInt64(status.st_dev)
@@ -78,7 +80,7 @@ struct FileIdentity: Equatable {
   }
 
   /// This program's file.
-  static var currentExecutable: FileIdentity? {
+  public static var currentExecutable: FileIdentity? {
     #if os(Linux)
       return FileIdentity(path: "/proc/self/exe")
     #elseif canImport(Darwin)
