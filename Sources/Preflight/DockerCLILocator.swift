@@ -6,9 +6,9 @@ import EngineKit
   import Darwin
 #endif
 
-/// Finds the real docker CLI (for the shim, and for the Dev Container checks that run it): the configured `dockerPath`, else the first `docker` on PATH that is not
-/// this program — compared by device and inode, so that a symbolic link, a hard link or a copy on another path to
-/// this same file is recognised and skipped.
+/// Finds the real docker CLI (for the shim, and for the Dev Container checks that run it): the configured
+/// `dockerPath`, else the first `docker` on PATH that is not this program — compared by device and inode, so that a
+/// symbolic link, a hard link or a copy on another path to this same file is recognised and skipped.
 public struct DockerCLILocator: Sendable {
   var environment: [String: String]
   var configuredPath: String?

@@ -19,13 +19,17 @@ struct ExecCommand: AsyncParsableCommand {
       if it had to wait, the progress and a ✔ summary go to stderr. If the engine never becomes ready, CMD is not \
       run: stderr says which endpoint, what is wrong with it and what to do next.
 
+      When CMD is `devcontainer up` (or `npx @devcontainers/cli up`), what it will need from this host is checked \
+      first, as `check --devcontainer` does, on the devcontainer.json its --override-config, --config or \
+      --workspace-folder names: a failed check stops it with the findings (exit 1); warnings are printed and it runs.
+
       Examples:
         docker-preflight exec --heal --yes -- devcontainer up --workspace-folder .
         PREFLIGHT_HEAL=1 docker-preflight exec --heal -- docker compose up -d
         docker-preflight -H ssh://build-host exec --timeout 2m -- make images
 
       Exit codes: CMD's status once it runs; 1 the engine did not become ready (timeout, or it could not be healed), \
-      2 usage or configuration error, 126 CMD is not executable, 127 CMD was not found, 130 interrupted (SIGINT) or \
+      or a Dev Container check failed, 2 usage or configuration error, 126 CMD is not executable, 127 CMD was not found, 130 interrupted (SIGINT) or \
       143 stopped (SIGTERM) while waiting.
       """
   )
@@ -39,6 +43,12 @@ struct ExecCommand: AsyncParsableCommand {
 
   @Flag(help: "When the engine does not become ready, print {ready, elapsedMs, report, heal?} as JSON on stdout.")
   var json = false
+
+  @Flag(
+    help: ArgumentHelp(
+      "Run CMD even when it is `devcontainer up` and what it needs from this host is missing.",
+      discussion: "Without it, `devcontainer up` runs only when the checks of check --devcontainer fail none."))
+  var noDevcontainerChecks = false
 
   @Argument(
     parsing: .captureForPassthrough,
@@ -85,9 +95,32 @@ struct ExecCommand: AsyncParsableCommand {
     }
     // Ready at the first look: say nothing, CMD's output is all there is.
     display.finish(waited.hadToWait ? renderer.summary(outcome) : nil)
+    if !noDevcontainerChecks, let up = DevContainerUp(commandLine) {
+      try await preflight(up, endpoint: endpoint, configuration: configuration)
+    }
     let error = ProcessReplacement.replaceSearchingPath(arguments: commandLine, keeping: inherited)
     FileHandleStream.standardError.write(
       "docker-preflight: cannot run \(commandLine[0]): \(String(cString: strerror(error)))\n")
     throw ExitCode(ProcessReplacement.exitStatus(forFailure: error))
+  }
+
+  /// What `devcontainer up` will need from this host, checked before it runs: a failed check stops it (exit 1) with
+  /// the findings on stderr; warnings are printed and it runs.
+  func preflight(_ up: DevContainerUp, endpoint: Endpoint, configuration: PreflightConfiguration) async throws {
+    var options = DiagnoseOptions(host: HostEnvironment(environment: global.environment))
+    options.applyDefaults(from: configuration)
+    options.devContainer = up.preflight(environment: global.environment, configuration: configuration)
+    let report = await Diagnoser(endpoint: endpoint, options: options).diagnose()
+    let checks = report.checks.filter { $0.id.hasPrefix("devcontainer") }
+    let failed = checks.contains { $0.status == .fail }
+    if failed || (!quiet && checks.contains { $0.status == .warn }) {
+      FileHandleStream.standardError.write(ReportRenderer().renderFindings(report, of: checks))
+    }
+    guard failed else { return }
+    FileHandleStream.standardError.write(
+      "docker-preflight: not running \(commandLine.joined(separator: " ")): it would fail on the above; fix it, or "
+        + "pass --no-devcontainer-checks\n")
+    if json { try FileHandleStream.standardOutput.writeJSON(report) }
+    throw ExitCode(ExitStatus.unhealthy)
   }
 }

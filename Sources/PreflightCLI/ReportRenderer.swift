@@ -43,6 +43,21 @@ struct ReportRenderer {
   }
 }
 
+extension ReportRenderer {
+  /// The checks that warn or fail among `checks`, and the report's issues: what a command about to run should know.
+  func renderFindings(_ report: HealthReport, of checks: [HealthReport.Check]) -> String {
+    var lines: [String] = []
+    for check in checks where check.status == .warn || check.status == .fail {
+      lines.append("\(check.status == .fail ? "✘" : "!") \(check.id.padding(toLength: 24)) \(check.summary)")
+    }
+    for issue in report.issues {
+      lines.append("\(issue.code): \(issue.message)")
+      lines.append("  → \(issue.recommendation)")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+}
+
 extension String {
   func padding(toLength length: Int) -> String {
     count >= length ? self : self + String(repeating: " ", count: length - count)

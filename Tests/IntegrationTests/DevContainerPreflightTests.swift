@@ -108,6 +108,37 @@ struct DevContainerPreflightTests {
     }
   }
 
+  @Test("exec -- devcontainer up: a missing bind source stops it before up runs (exit 1, the finding on stderr)")
+  func execStopsUp() async throws {
+    try await withPreparedDaemon { daemon in
+      let project = try Project(daemon: daemon, devcontainerJSON: "{}")
+      defer { project.workspace.remove() }
+      let source = project.workspace.file("data")
+      try project.write(#"{"image": "\#(Self.image)", "mounts": ["source=\#(source),target=/data,type=bind"]}"#)
+      let devcontainer = try DevContainerTests.Scene.requireDevcontainer()
+      let up = [devcontainer, "up", "--workspace-folder", project.folder]
+      let environment = PreflightBinary.cleanEnvironment(project.environment)
+
+      let stopped = try await PreflightRun.run(["exec", "--"] + up, environment: environment, timeout: .seconds(240))
+      #expect(stopped.status == 1)
+      #expect(stopped.standardError.contains("mount-source-missing: the bind mount source \(source)"))
+      #expect(stopped.standardError.contains("not running \(devcontainer) up"), "\(stopped.standardError)")
+      #expect(!(stopped.standardOutput + stopped.standardError).contains("bind source path"), "up ran")
+
+      // Told to run it anyway, up runs and fails on the mount itself.
+      let forced = try await PreflightRun.run(
+        ["exec", "--no-devcontainer-checks", "--"] + up, environment: environment, timeout: .seconds(240))
+      #expect(forced.status != 0)
+      #expect(!forced.standardError.contains("docker-preflight: not running"))
+      #expect((forced.standardOutput + forced.standardError).contains("bind source path does not exist"))
+
+      try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+      let fixed = try await PreflightRun.run(["exec", "--"] + up, environment: environment, timeout: .seconds(240))
+      #expect(fixed.status == 0, "\(fixed.standardError)")
+      #expect(fixed.standardOutput.contains("\"outcome\":\"success\""), "\(fixed.standardOutput)")
+    }
+  }
+
   @Test("a bind mount whose source is missing: mount-source-missing; up fails on it; the source made, both pass")
   func mountSourceMissing() async throws {
     try await withPreparedDaemon { daemon in

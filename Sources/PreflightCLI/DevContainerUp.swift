@@ -1,0 +1,47 @@
+import EngineKit
+import Preflight
+
+/// `devcontainer up …` as `exec` sees it: which devcontainer.json it will read and which docker CLI it will run,
+/// so that what `up` needs from this host is checked before it runs.
+struct DevContainerUp: Equatable {
+  /// A devcontainer.json (`--override-config`, `--config`), or the folder it is looked up in (`--workspace-folder`,
+  /// else the current directory), as the Dev Containers CLI takes them.
+  var configuration: String?
+  /// `--docker-path`: the docker CLI `up` runs.
+  var dockerPath: String?
+
+  /// `nil` unless `argv` runs the Dev Containers CLI's `up`: `devcontainer up …`, or through npx
+  /// (`npx [-y] @devcontainers/cli up …`).
+  init?(_ argv: [String]) {
+    guard let program = argv.first else { return nil }
+    var rest = argv.dropFirst()
+    if !["devcontainer", "devcontainer.cmd", "devcontainer.exe"].contains(ProcessListing.lastComponent(program)) {
+      guard let cli = rest.firstIndex(where: { $0.hasPrefix("@devcontainers/cli") }) else { return nil }
+      rest = rest[(cli + 1)...]
+    }
+    guard rest.first(where: { !$0.hasPrefix("-") }) == "up" else { return nil }
+    func value(_ name: String) -> String? {
+      var found: String?
+      var words = rest.makeIterator()
+      while let word = words.next() {
+        if word == name {
+          found = words.next()
+        } else if word.hasPrefix(name + "=") {
+          found = String(word.dropFirst(name.count + 1))
+        }
+      }
+      return found.flatMap { $0.isEmpty ? nil : $0 }
+    }
+    configuration = value("--override-config") ?? value("--config") ?? value("--workspace-folder")
+    dockerPath = value("--docker-path")
+  }
+
+  /// The Dev Container preflight of what this `up` will read.
+  func preflight(environment: [String: String], configuration settings: PreflightConfiguration)
+    -> DevContainerPreflight
+  {
+    var settings = settings
+    if let dockerPath { settings.dockerPath = dockerPath }
+    return DevContainerPreflight.load(configuration, environment: environment, configuration: settings)
+  }
+}
