@@ -45,3 +45,19 @@ struct DevContainerUp: Equatable {
     return DevContainerPreflight.load(configuration, environment: environment, configuration: settings)
   }
 }
+
+/// The Dev Container checks of `preflight` against `endpoint`, run after the engine's own (they read what those
+/// found): the report, and those of its Dev Container checks that warn or fail.
+func devContainerFindings(
+  _ preflight: DevContainerPreflight, endpoint: Endpoint, environment: [String: String],
+  configuration: PreflightConfiguration
+) async -> (report: HealthReport, findings: [HealthReport.Check]) {
+  var options = DiagnoseOptions(host: HostEnvironment(environment: environment))
+  options.applyDefaults(from: configuration)
+  options.devContainer = preflight
+  let report = await Diagnoser(endpoint: endpoint, options: options).diagnose()
+  let findings = report.checks.filter {
+    $0.id.hasPrefix("devcontainer") && ($0.status == .fail || $0.status == .warn)
+  }
+  return (report, findings)
+}

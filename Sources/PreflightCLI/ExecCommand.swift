@@ -107,14 +107,12 @@ struct ExecCommand: AsyncParsableCommand {
   /// What `devcontainer up` will need from this host, checked before it runs: a failed check stops it (exit 1) with
   /// the findings on stderr; warnings are printed and it runs.
   func preflight(_ up: DevContainerUp, endpoint: Endpoint, configuration: PreflightConfiguration) async throws {
-    var options = DiagnoseOptions(host: HostEnvironment(environment: global.environment))
-    options.applyDefaults(from: configuration)
-    options.devContainer = up.preflight(environment: global.environment, configuration: configuration)
-    let report = await Diagnoser(endpoint: endpoint, options: options).diagnose()
-    let checks = report.checks.filter { $0.id.hasPrefix("devcontainer") }
-    let failed = checks.contains { $0.status == .fail }
-    if failed || (!quiet && checks.contains { $0.status == .warn }) {
-      FileHandleStream.standardError.write(ReportRenderer().renderFindings(report, of: checks))
+    let (report, findings) = await devContainerFindings(
+      up.preflight(environment: global.environment, configuration: configuration), endpoint: endpoint,
+      environment: global.environment, configuration: configuration)
+    let failed = findings.contains { $0.status == .fail }
+    if failed || (!quiet && !findings.isEmpty) {
+      FileHandleStream.standardError.write(ReportRenderer().renderFindings(report, of: findings))
     }
     guard failed else { return }
     FileHandleStream.standardError.write(

@@ -44,10 +44,10 @@ struct ReportRenderer {
 }
 
 extension ReportRenderer {
-  /// The checks that warn or fail among `checks`, and the report's issues: what a command about to run should know.
+  /// `checks` (those that warn or fail) and the report's issues: what a command about to run should know.
   func renderFindings(_ report: HealthReport, of checks: [HealthReport.Check]) -> String {
     var lines: [String] = []
-    for check in checks where check.status == .warn || check.status == .fail {
+    for check in checks {
       lines.append("\(check.status == .fail ? "✘" : "!") \(check.id.padding(toLength: 24)) \(check.summary)")
     }
     for issue in report.issues {

@@ -139,6 +139,39 @@ struct DevContainerPreflightTests {
     }
   }
 
+  @Test("docker-path shim: the docker run of up is preceded by our finding, in up's own error output; docker runs")
+  func shimReportsBeforeRun() async throws {
+    try await withPreparedDaemon { daemon in
+      let project = try Project(daemon: daemon, devcontainerJSON: "{}")
+      defer { project.workspace.remove() }
+      let source = project.workspace.file("data")
+      try project.write(#"{"image": "\#(Self.image)", "mounts": ["source=\#(source),target=/data,type=bind"]}"#)
+      let shim = project.workspace.file("shim/docker")
+      try FileManager.default.createDirectory(
+        atPath: project.workspace.file("shim"), withIntermediateDirectories: true)
+      try FileManager.default.createSymbolicLink(atPath: shim, withDestinationPath: PreflightBinary.path)
+      let devcontainer = try DevContainerTests.Scene.requireDevcontainer()
+      let up = try await CommandRun.run(
+        devcontainer, ["up", "--workspace-folder", project.folder, "--docker-path", shim],
+        environment: PreflightBinary.cleanEnvironment(project.environment), timeout: .seconds(240))
+      let output = up.standardOutput + up.standardError
+      #expect(up.status != 0)
+      let config = project.folder + "/.devcontainer/devcontainer.json"
+      let finding = try #require(output.range(of: "docker-preflight: what \(config) needs from this host"), "\(output)")
+      #expect(output.contains("mount-source-missing: the bind mount source \(source)"))
+      // docker ran after it, and failed its own way.
+      let dockers = try #require(output.range(of: "bind source path does not exist"), "\(output)")
+      #expect(finding.lowerBound < dockers.lowerBound)
+
+      try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+      let fixed = try await CommandRun.run(
+        devcontainer, ["up", "--workspace-folder", project.folder, "--docker-path", shim, "--remove-existing-container"],
+        environment: PreflightBinary.cleanEnvironment(project.environment), timeout: .seconds(240))
+      #expect(fixed.status == 0, "\(fixed.standardError)")
+      #expect(!(fixed.standardOutput + fixed.standardError).contains("docker-preflight:"))
+    }
+  }
+
   @Test("a bind mount whose source is missing: mount-source-missing; up fails on it; the source made, both pass")
   func mountSourceMissing() async throws {
     try await withPreparedDaemon { daemon in

@@ -76,6 +76,21 @@ struct DockerInvocationTests {
   func shimInvocation(commandLine: [String], arguments: [String]?) {
     #expect(DockerShim.dockerArguments(of: commandLine) == arguments)
   }
+
+  @Test(
+    "the devcontainer.config_file label of a run or create names the Dev Container's configuration",
+    arguments: [
+      (["run", "-d", "--label", "devcontainer.config_file=/w/.devcontainer/devcontainer.json", "img"],
+       "/w/.devcontainer/devcontainer.json"),
+      (["-H", "unix:///s", "container", "create", "-l", "devcontainer.config_file=/c.json", "img"], "/c.json"),
+      (["run", "--label=devcontainer.config_file=/c.json", "img"], "/c.json"),
+      (["ps", "-q", "--filter", "label=devcontainer.config_file=/c.json"], nil),
+      (["run", "--label", "devcontainer.local_folder=/w", "img"], nil),
+      (["run", "--label", "devcontainer.config_file=", "img"], nil),
+    ] as [([String], String?)])
+  func devContainerLabel(arguments: [String], expected: String?) {
+    #expect(DockerInvocation(arguments: arguments).devContainerConfigFile == expected)
+  }
 }
 
 @Suite("Global options before the subcommand")

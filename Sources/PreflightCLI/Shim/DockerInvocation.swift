@@ -127,6 +127,25 @@ struct DockerInvocation: Equatable {
   /// Commands whose flags end at their first argument (an image or a container): what follows is the container's.
   static let commandsEndingFlagsAtImage: Set<String> = ["run", "create", "exec"]
 
+  /// The devcontainer.json named by the `devcontainer.config_file` label of a `docker run` or `docker create`: the
+  /// container a Dev Containers CLI's `up` creates (both the reference CLI and devcontainer-rs label it so).
+  var devContainerConfigFile: String? {
+    let words = command.first == "container" ? command.dropFirst() : command[...]
+    guard let verb = words.first, verb == "run" || verb == "create" else { return nil }
+    let key = "devcontainer.config_file="
+    var rest = words.dropFirst().makeIterator()
+    while let word = rest.next() {
+      let label: String? =
+        switch word {
+        case "--label", "-l": rest.next()
+        case _ where word.hasPrefix("--label="): String(word.dropFirst("--label=".count))
+        default: nil
+        }
+      if let label, label.hasPrefix(key), label.count > key.count { return String(label.dropFirst(key.count)) }
+    }
+    return nil
+  }
+
   /// The environment the docker CLI will see, as far as it chooses the engine: `--config` is `DOCKER_CONFIG`,
   /// `--tls`/`--tlsverify` are `DOCKER_TLS`/`DOCKER_TLS_VERIFY`.
   func applied(to environment: [String: String]) -> [String: String] {

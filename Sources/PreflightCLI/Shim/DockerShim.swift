@@ -65,7 +65,7 @@ public struct DockerShim {
       configuration: configuration, docker: docker, depth: depth)
     // Nested in a docker command a shim has already readied: no second look.
     guard depth == 0, shim.invocation.needsEngine, let endpoint = shim.resolveEndpoint() else { shim.runDocker() }
-    if shim.cache.isFresh(endpoint.host) { shim.runDocker() }
+    if shim.cache.isFresh(endpoint.host) && shim.devContainerConfigFile == nil { shim.runDocker() }
     shim.endpoint = endpoint
     return shim
   }
@@ -119,6 +119,7 @@ public struct DockerShim {
     }
     guard case .failure(let error) = probe else {
       cache.recordReady(endpoint.host)
+      await reportDevContainerFindings(endpoint)
       runDocker()
     }
     cache.forget(endpoint.host)
@@ -143,6 +144,7 @@ public struct DockerShim {
     case .finished(let outcome) where outcome.ready:
       display.finish(renderer.summary(outcome))
       cache.recordReady(endpoint.host)
+      await reportDevContainerFindings(endpoint)
     case .finished(let outcome):
       display.finish(renderer.summary(outcome))
       say(renderer.explanation(outcome, consentHint: consentHint), newline: false)
@@ -152,6 +154,26 @@ public struct DockerShim {
       if case .interrupted = ending { exit(status) }
     }
     runDocker()
+  }
+
+  /// The devcontainer.json of the container this command creates for a Dev Containers CLI's `up`; `nil` for other
+  /// commands, or with `PREFLIGHT_DEVCONTAINER_CHECKS=0`.
+  var devContainerConfigFile: String? {
+    environment["PREFLIGHT_DEVCONTAINER_CHECKS"] == "0" ? nil : invocation.devContainerConfigFile
+  }
+
+  /// Before docker creates a Dev Container: what it needs from this host is checked, and what warns or fails is said
+  /// on stderr. docker runs all the same, its output and exit status its own.
+  func reportDevContainerFindings(_ endpoint: Endpoint) async {
+    guard let file = devContainerConfigFile else { return }
+    var settings = configuration
+    settings.dockerPath = docker
+    let (report, findings) = await devContainerFindings(
+      DevContainerPreflight.load(file, environment: environment, configuration: settings), endpoint: endpoint,
+      environment: invocation.applied(to: environment), configuration: configuration)
+    guard !findings.isEmpty else { return }
+    say("docker-preflight: what \(file) needs from this host, checked before docker creates its container:")
+    say(ReportRenderer().renderFindings(report, of: findings), newline: false)
   }
 
   /// Replaces this process with the real docker CLI.
