@@ -29,8 +29,8 @@ struct ExecCommand: AsyncParsableCommand {
         docker-preflight -H ssh://build-host exec --timeout 2m -- make images
 
       Exit codes: CMD's status once it runs; 1 the engine did not become ready (timeout, or it could not be healed), \
-      or a Dev Container check failed, 2 usage or configuration error, 126 CMD is not executable, 127 CMD was not found, 130 interrupted (SIGINT) or \
-      143 stopped (SIGTERM) while waiting.
+      or a Dev Container check failed; 2 usage or configuration error, 126 CMD is not executable, 127 CMD was not \
+      found, 130 interrupted (SIGINT) or 143 stopped (SIGTERM) while waiting.
       """
   )
 

@@ -30,6 +30,17 @@ struct DevContainerPreflightTests {
 
     var folder: String { workspace.file("project") }
 
+    /// The source the project of ``bindMountingMissingSource(daemon:)`` mounts: `data` in the workspace.
+    var mountSource: String { workspace.file("data") }
+
+    /// A project whose container bind-mounts ``mountSource``, which does not exist until the test makes it.
+    static func bindMountingMissingSource(daemon: DockerDaemon) throws -> Project {
+      let project = try Project(daemon: daemon, devcontainerJSON: "{}")
+      let mount = "source=\(project.mountSource),target=/data,type=bind"
+      try project.write(#"{"image": "\#(DevContainerPreflightTests.image)", "mounts": ["\#(mount)"]}"#)
+      return project
+    }
+
     /// `check --devcontainer` on the project: its exit status and report.
     func check(_ extra: [String] = []) async throws -> (Int32, JSONValue) {
       let run = try await PreflightRun.run(
@@ -84,10 +95,9 @@ struct DevContainerPreflightTests {
   @Test("diagnose {devcontainer} over serve: the same checks and finding as check --devcontainer; \"\" is -32602")
   func overServe() async throws {
     try await withPreparedDaemon { daemon in
-      let project = try Project(daemon: daemon, devcontainerJSON: "{}")
+      let project = try Project.bindMountingMissingSource(daemon: daemon)
       defer { project.workspace.remove() }
-      let source = project.workspace.file("absent")
-      try project.write(#"{"image": "\#(Self.image)", "mounts": ["source=\#(source),target=/data,type=bind"]}"#)
+      let source = project.mountSource
       let (_, checked) = try await project.check()
 
       let session = try ServeSession(
@@ -111,10 +121,9 @@ struct DevContainerPreflightTests {
   @Test("exec -- devcontainer up: a missing bind source stops it before up runs (exit 1, the finding on stderr)")
   func execStopsUp() async throws {
     try await withPreparedDaemon { daemon in
-      let project = try Project(daemon: daemon, devcontainerJSON: "{}")
+      let project = try Project.bindMountingMissingSource(daemon: daemon)
       defer { project.workspace.remove() }
-      let source = project.workspace.file("data")
-      try project.write(#"{"image": "\#(Self.image)", "mounts": ["source=\#(source),target=/data,type=bind"]}"#)
+      let source = project.mountSource
       let devcontainer = try DevContainerTests.Scene.requireDevcontainer()
       let up = [devcontainer, "up", "--workspace-folder", project.folder]
       let environment = PreflightBinary.cleanEnvironment(project.environment)
@@ -142,18 +151,17 @@ struct DevContainerPreflightTests {
   @Test("docker-path shim: the docker run of up is preceded by our finding, in up's own error output; docker runs")
   func shimReportsBeforeRun() async throws {
     try await withPreparedDaemon { daemon in
-      let project = try Project(daemon: daemon, devcontainerJSON: "{}")
+      let project = try Project.bindMountingMissingSource(daemon: daemon)
       defer { project.workspace.remove() }
-      let source = project.workspace.file("data")
-      try project.write(#"{"image": "\#(Self.image)", "mounts": ["source=\#(source),target=/data,type=bind"]}"#)
+      let source = project.mountSource
       let shim = project.workspace.file("shim/docker")
       try FileManager.default.createDirectory(
         atPath: project.workspace.file("shim"), withIntermediateDirectories: true)
       try FileManager.default.createSymbolicLink(atPath: shim, withDestinationPath: PreflightBinary.path)
       let devcontainer = try DevContainerTests.Scene.requireDevcontainer()
-      let up = try await CommandRun.run(
-        devcontainer, ["up", "--workspace-folder", project.folder, "--docker-path", shim],
-        environment: PreflightBinary.cleanEnvironment(project.environment), timeout: .seconds(240))
+      let arguments = ["up", "--workspace-folder", project.folder, "--docker-path", shim]
+      let environment = PreflightBinary.cleanEnvironment(project.environment)
+      let up = try await CommandRun.run(devcontainer, arguments, environment: environment, timeout: .seconds(240))
       let output = up.standardOutput + up.standardError
       #expect(up.status != 0)
       let config = project.folder + "/.devcontainer/devcontainer.json"
@@ -165,8 +173,7 @@ struct DevContainerPreflightTests {
 
       try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
       let fixed = try await CommandRun.run(
-        devcontainer, ["up", "--workspace-folder", project.folder, "--docker-path", shim, "--remove-existing-container"],
-        environment: PreflightBinary.cleanEnvironment(project.environment), timeout: .seconds(240))
+        devcontainer, arguments + ["--remove-existing-container"], environment: environment, timeout: .seconds(240))
       #expect(fixed.status == 0, "\(fixed.standardError)")
       #expect(!(fixed.standardOutput + fixed.standardError).contains("docker-preflight:"))
     }
@@ -175,11 +182,9 @@ struct DevContainerPreflightTests {
   @Test("a bind mount whose source is missing: mount-source-missing; up fails on it; the source made, both pass")
   func mountSourceMissing() async throws {
     try await withPreparedDaemon { daemon in
-      let project = try Project(daemon: daemon, devcontainerJSON: "{}")
+      let project = try Project.bindMountingMissingSource(daemon: daemon)
       defer { project.workspace.remove() }
-      let source = project.workspace.file("data")
-      try project.write(
-        #"{"image": "\#(Self.image)", "mounts": ["source=\#(source),target=/data,type=bind"]}"#)
+      let source = project.mountSource
       let (status, report) = try await project.check()
       #expect(status == 1)
       #expect(Self.findings(report).codes.contains("mount-source-missing"), "\(report)")

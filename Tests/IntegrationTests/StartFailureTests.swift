@@ -187,7 +187,7 @@ struct StartFailureTests {
     #expect(start.evidence.exitCode == 1)
     #expect(start.log.contains("iptables failed"), "\(start.log)")
 
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sf")
     let release = "6.1.0-fixture"
     switch kind {
     case .nftBesideLegacyTables:
@@ -220,30 +220,6 @@ struct StartFailureTests {
       if DockerDaemon.isRequired { throw FixtureError(reason) }
       try Test.cancel(Comment(rawValue: reason))
     }
-  }
-}
-
-/// A host's system files under a temporary directory, removed with it.
-struct FixtureHost: ~Copyable {
-  let directory: TemporaryDirectory
-  var root: String { directory.path }
-
-  init() throws { directory = try TemporaryDirectory(prefix: "sfh") }
-
-  deinit { directory.remove() }
-
-  @discardableResult
-  func write(_ text: String, to path: String) throws -> String {
-    try directory.write(text, to: String(path.drop { $0 == "/" }))
-  }
-
-  func makeDirectory(_ path: String) throws {
-    try FileManager.default.createDirectory(atPath: root + path, withIntermediateDirectories: true)
-  }
-
-  func link(_ path: String, to target: String) throws {
-    try makeDirectory((path as NSString).deletingLastPathComponent)
-    try FileManager.default.createSymbolicLink(atPath: root + path, withDestinationPath: target)
   }
 
   @Test("heal --strategy dockerd whose data root is under a file: fails at once, saying why first (ENOTDIR, the file)")

@@ -4,32 +4,7 @@ import Testing
 
 @testable import Preflight
 
-/// A host's system files under a temporary directory, for causes this machine cannot show (systemd, rootless,
-/// kernel modules, cgroups, the iptables alternative). Paths are written as on a real host ("/etc/docker/…").
-struct FixtureHost: ~Copyable {
-  let directory: TemporaryDirectory
-  var root: String { directory.path }
-
-  init() throws { directory = try TemporaryDirectory(prefix: "sfd") }
-
-  deinit { directory.remove() }
-
-  @discardableResult
-  func write(_ text: String, to path: String) throws -> String {
-    try directory.write(text, to: String(path.drop { $0 == "/" }))
-  }
-
-  @discardableResult
-  func makeDirectory(_ path: String) throws -> String {
-    try FileManager.default.createDirectory(atPath: root + path, withIntermediateDirectories: true)
-    return root + path
-  }
-
-  func link(_ path: String, to target: String) throws {
-    try makeDirectory((path as NSString).deletingLastPathComponent)
-    try FileManager.default.createSymbolicLink(atPath: root + path, withDestinationPath: target)
-  }
-
+extension FixtureRoot {
   /// Free space is not judged unless a test asks: the fixture's /tmp may be small.
   func diagnosis(_ environment: [String: String] = [:], kernel: String = "6.1.0-fixture") -> StartFailureDiagnosis {
     var diagnosis = StartFailureDiagnosis(
@@ -81,7 +56,7 @@ struct StartFailureDiagnosisTests {
     "a daemon.json that is not a JSON object is daemon-config-invalid, naming the file, line and column",
     arguments: brokenFiles)
   func invalidConfiguration(_ broken: BrokenFile) throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     let file = try host.write(broken.text, to: "/etc/docker/daemon.json")
     let issues = host.diagnosis().causes(of: StartFailureEvidence(engineArguments: Self.dockerd, exitCode: 1))
     let issue = try #require(issues.first)
@@ -97,7 +72,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("a missing /etc/docker/daemon.json is no fault, a missing --config-file is (dockerd exits with ENOENT)")
   func missingConfiguration() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     #expect(host.diagnosis().causes(of: StartFailureEvidence(engineArguments: Self.dockerd)).isEmpty)
     let named = host.root + "/elsewhere/daemon.json"
     let issues = host.diagnosis().causes(
@@ -108,7 +83,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("keys dockerd has no option for are daemon-config-invalid; settings nested in an object count at the top level")
   func unknownKeys() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     try host.write(
       #"{"debug": true, "log-format": "json", "tls-verify": true, "nested": {"b": "x"}, "log-opts": {"x": "1"}}"#,
       to: "/etc/docker/daemon.json")
@@ -122,7 +97,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("a file that uses only dockerd's options and no flag of the command line explains nothing")
   func validConfiguration() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     try host.write(
       #"{"debug": true, "log-level": "info", "registry-mirrors": ["https://m"], "features": {"buildkit": true}}"#,
       to: "/etc/docker/daemon.json")
@@ -166,7 +141,7 @@ struct StartFailureDiagnosisTests {
     "a setting both in daemon.json and on the command line is daemon-config-conflict, naming key, flag and file",
     arguments: conflicts)
   func conflict(_ conflict: Conflict) throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     let file = try host.write(conflict.file, to: "/etc/docker/daemon.json")
     let issues = host.diagnosis().causes(of: StartFailureEvidence(engineArguments: conflict.arguments, exitCode: 1))
     let issue = try #require(issues.first { $0.code == "daemon-config-conflict" })
@@ -178,7 +153,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("fixture docker.service with -H fd:// and \"hosts\" in daemon.json: the classic conflict, from the unit")
   func systemdConflict() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     try host.write(
       "[Unit]\nDescription=Docker\n[Service]\nType=notify\n"
         + "ExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n",
@@ -195,7 +170,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("fixture: no docker.service is nil; ExecStart of /lib's unit is split as systemd splits it")
   func unitArguments() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     #expect(StartFailureDiagnosis.systemdUnitArguments(systemRoot: host.root) == nil)
     try host.write(
       "[Service]\n# ExecStart=/not/this\nExecStart=-/usr/bin/dockerd -H fd:// \\\n  --log-opt \"tag=a b\" $OPTS\n"
@@ -208,7 +183,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("fixture: /etc's unit wins over /lib's, a drop-in's empty ExecStart= resets it and the last one wins")
   func unitOverrides() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     try host.write("[Service]\nExecStart=/usr/bin/dockerd -H fd://\n", to: "/lib/systemd/system/docker.service")
     try host.write("[Service]\nExecStart=/usr/sbin/dockerd -H fd://\n", to: "/etc/systemd/system/docker.service")
     #expect(StartFailureDiagnosis.systemdUnitArguments(systemRoot: host.root) == ["/usr/sbin/dockerd", "-H", "fd://"])
@@ -231,7 +206,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("a data root under a regular file is data-root-unwritable with ENOTDIR, naming the file")
   func dataRootUnderFile() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     let file = try host.write("not a directory", to: "/srv/blocker")
     let evidence = StartFailureEvidence(engineArguments: ["dockerd", "--data-root", file + "/docker"], exitCode: 1)
     let issues = host.diagnosis().causes(of: evidence)
@@ -241,7 +216,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("daemon.json's data-root is the one judged when the command line gives none")
   func dataRootFromConfiguration() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     let file = try host.write("", to: "/srv/file")
     try host.write(#"{"data-root": "\#(file)"}"#, to: "/etc/docker/daemon.json")
     let issues = host.diagnosis().causes(of: StartFailureEvidence(engineArguments: Self.dockerd, exitCode: 1))
@@ -251,7 +226,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("a data root with less free space than the minimum is data-root-full, naming the free bytes (statvfs)")
   func dataRootFull() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     var diagnosis = host.diagnosis()
     let evidence = StartFailureEvidence(engineArguments: ["dockerd", "--data-root", host.root + "/data"], exitCode: 1)
     #expect(diagnosis.causes(of: evidence).isEmpty)
@@ -267,7 +242,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("fixture rootless without XDG_RUNTIME_DIR is rootless-runtime-dir; its config is ~/.config/docker/daemon.json")
   func rootlessWithoutRuntimeDirectory() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     let file = try host.write("{", to: "/home/me/.config/docker/daemon.json")
     let issues = host.diagnosis().causes(of: StartFailureEvidence(exitCode: 1, rootless: true))
     #expect(issues.map(\.code) == ["daemon-config-invalid", "rootless-runtime-dir"])
@@ -281,7 +256,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("fixture rootless XDG_RUNTIME_DIR must be a directory of the user's", arguments: RuntimeDirectory.allCases)
   func rootlessRuntimeDirectory(_ kind: RuntimeDirectory) throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     let runtime = host.root + "/run/user/1000"
     switch kind {
     case .missing: break
@@ -307,7 +282,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("fixture rootless under systemd without /var/lib/systemd/linger/$USER is rootless-no-linger")
   func rootlessLinger() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     try host.makeDirectory("/run/systemd/system")
     let runtime = try host.makeDirectory("/run/user/1000")
     let environment = ["XDG_RUNTIME_DIR": runtime, "USER": "me"]
@@ -323,7 +298,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("fixture: /lib/modules/<release> missing with an iptables failure is kernel-modules-missing")
   func kernelModulesMissing() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     try host.makeDirectory("/lib/modules/6.1.0-newer")
     try host.link("/usr/sbin/iptables", to: "/usr/sbin/iptables-legacy")
     try host.write("", to: "/usr/sbin/iptables-legacy")
@@ -336,7 +311,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("fixture: missing /lib/modules alone, or beside a normal start's modprobe lines, explains nothing")
   func kernelModulesNotAlone() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     try host.link("/usr/sbin/iptables", to: "/usr/sbin/iptables-legacy")
     try host.write("", to: "/usr/sbin/iptables-legacy")
     for log in ["", DockerdLog.normalStart, "failed to start daemon: pid file found, ensure docker is not running"] {
@@ -358,7 +333,7 @@ struct StartFailureDiagnosisTests {
     "iptables failing on a host whose files show a backend mismatch is firewall-backend",
     arguments: FirewallHost.allCases)
   func firewallBackend(_ kind: FirewallHost) throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     try host.makeDirectory("/lib/modules/6.1.0-fixture/kernel/net/netfilter")
     try host.write("kernel/fs/ext4/ext4.ko\n", to: "/lib/modules/6.1.0-fixture/modules.builtin")
     try host.write("ext4 1 0 - Live 0x0\n", to: "/proc/modules")
@@ -412,7 +387,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("the cgroup mounts dockerd 20.10 refuses are cgroup-mismatch", arguments: CgroupHost.allCases)
   func cgroupMounts(_ kind: CgroupHost) throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     var mounts = "/dev/vda / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0\n"
     switch kind {
     case .none: break
@@ -438,7 +413,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("fixture: the systemd cgroup driver without systemd is cgroup-mismatch only when the failure is about cgroups")
   func systemdDriverWithoutSystemd() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     try host.write("cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n", to: "/proc/self/mounts")
     try host.write(#"{"exec-opts": ["native.cgroupdriver=systemd"]}"#, to: "/etc/docker/daemon.json")
     let failure =
@@ -453,7 +428,7 @@ struct StartFailureDiagnosisTests {
 
   @Test("causes come most specific first: what dockerd refuses in its configuration before what the host lacks")
   func ordering() throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     let file = try host.write("", to: "/srv/file")
     try host.write(#"{"pidfile": "/x.pid"}"#, to: "/etc/docker/daemon.json")
     try host.link("/usr/sbin/iptables", to: "iptables-legacy")
@@ -503,7 +478,7 @@ struct StartFailureDiagnosisTests {
         name: "nothing capped", hard: ["n": 1_048_576, "u": .max, "p": .max], canRaise: false, expectedLine: nil),
     ])
   func serviceLimits(_ limits: LimitCase) throws {
-    let host = try FixtureHost()
+    let host = try FixtureRoot(prefix: "sfd")
     let script = try host.write(Self.debianInitScript, to: "/etc/init.d/docker")
     var diagnosis = host.diagnosis()
     diagnosis.hardLimits = limits.hard
