@@ -246,24 +246,23 @@ public struct Healer: Sendable {
     return settling
   }
 
+  /// The live process listening on the endpoint's socket (`SO_PEERCRED`), with its command line.
+  func listeningEngine() -> EngineProcess? {
+    let procRoot = diagnoseOptions.host.procRoot
+    guard case .unix(let socket) = endpoint.transport, let pid = SocketPeer.listenerPid(at: socket), pid > 1,
+      let status = ProcessStatus.read(pid: pid, procRoot: procRoot), !status.hasExited
+    else { return nil }
+    return EngineProcess(status: status, arguments: EngineProcessLocator.arguments(of: pid, procRoot: procRoot))
+  }
+
   /// The process behind a hung engine's socket, to restart it.
   func hungEngine(_ report: HealthReport) -> EngineProcess? {
-    guard report.status == .hung, case .unix(let socket) = endpoint.transport,
-      let pid = SocketPeer.listenerPid(at: socket), pid > 1,
-      let status = ProcessStatus.read(pid: pid, procRoot: diagnoseOptions.host.procRoot), !status.hasExited
-    else { return nil }
-    return EngineProcess(
-      status: status, arguments: EngineProcessLocator.arguments(of: pid, procRoot: diagnoseOptions.host.procRoot))
+    report.status == .hung ? listeningEngine() : nil
   }
 
   /// Records the process now serving the endpoint, so that a later heal knows its files and its parent.
   func rememberEngine() {
-    guard case .unix(let socket) = endpoint.transport, let pid = SocketPeer.listenerPid(at: socket), pid > 1,
-      let status = ProcessStatus.read(pid: pid, procRoot: diagnoseOptions.host.procRoot), !status.hasExited
-    else { return }
-    let process = EngineProcess(
-      status: status, arguments: EngineProcessLocator.arguments(of: pid, procRoot: diagnoseOptions.host.procRoot))
-    EngineRecord(process).save(for: endpoint.host, in: paths.stateDirectory)
+    listeningEngine().map { EngineRecord($0).save(for: endpoint.host, in: paths.stateDirectory) }
   }
 
   /// The files a crashed engine of this endpoint may have left: the pidfiles and exec roots of the dockerd steps
