@@ -36,6 +36,8 @@ struct HealStartFailureFixtureTests {
     ])
     var healer = Healer(facts: facts, configuration: PreflightConfiguration(), paths: paths)
     healer.probeEndpoint = try Endpoint(parsing: "unix://\(scratch.file("nothing.sock"))", source: .flag)
+    // The fixture's own (empty) /proc: a dockerd another test runs on this host is no engine of this heal's to await.
+    healer.diagnoseOptions.host = HostEnvironment(environment: paths.environment, systemRoot: root)
     let outcome = try await healer.heal(HealRequest(strategies: ["sysvinit"], allow: true, timeout: .seconds(5)))
 
     #expect(!outcome.healed)
@@ -78,6 +80,8 @@ struct HealStartFailureFixtureTests {
     let paths = PreflightPaths(environment: ["HOME": scratch.path, "XDG_STATE_HOME": scratch.file("state")])
     var healer = Healer(facts: facts, configuration: PreflightConfiguration(), paths: paths)
     healer.probeEndpoint = try Endpoint(parsing: "unix://\(scratch.file("nothing.sock"))", source: .flag)
+    // The fixture's own (empty) /proc: a dockerd another test runs on this host is no engine of this heal's to await.
+    healer.diagnoseOptions.host = HostEnvironment(environment: paths.environment, systemRoot: root)
     let outcome = try await healer.heal(HealRequest(strategies: ["systemd"], allow: true, timeout: .seconds(5)))
 
     #expect(!outcome.healed)
