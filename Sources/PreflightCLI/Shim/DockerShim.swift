@@ -166,10 +166,8 @@ public struct DockerShim {
   /// on stderr. docker runs all the same, its output and exit status its own.
   func reportDevContainerFindings(_ endpoint: Endpoint) async {
     guard let file = devContainerConfigFile else { return }
-    var settings = configuration
-    settings.dockerPath = docker
     let (report, findings) = await devContainerFindings(
-      DevContainerPreflight.load(file, environment: environment, configuration: settings), endpoint: endpoint,
+      DevContainerPreflight.load(file, environment: environment, dockerCLI: docker), endpoint: endpoint,
       environment: invocation.applied(to: environment), configuration: configuration)
     guard !findings.isEmpty else { return }
     say("docker-preflight: what \(file) needs from this host, checked before docker creates its container:")
