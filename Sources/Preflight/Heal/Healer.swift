@@ -324,6 +324,11 @@ public struct Healer: Sendable {
       return finished(outcome)
 
     case .run:
+      // The engine the command launches is watched for from the launch on: one that dies at once (a broken
+      // daemon.json) may be gone before the command returns.
+      let locator = engineLocator
+      let engineExit = Task { await Self.startedEngineExit(locator, until: deadline) }
+      defer { engineExit.cancel() }
       let command = await CommandRunner(searchPath: facts.searchPath).run(step.command, timeout: deadline - clock.now)
       result.exitCode = command.exitCode
       result.output = redactor.redact(command.output)
@@ -334,10 +339,11 @@ public struct Healer: Sendable {
         // A command that launched the engine and returned: if that engine dies first, the wait ends with it.
         let readiness = readiness
         let endpoint = endpoint
-        let locator = engineLocator
         let ending = await firstOf(
           { await readiness.waitUntilReady(endpoint, timeout: window).map(StartEnding.ready) ?? .notReady },
-          { await Self.startedEngineExit(locator, within: window) })
+          {
+            await withTaskCancellationHandler { await engineExit.value } onCancel: { engineExit.cancel() }
+          })
         switch ending {
         case .ready(let report): return finished(.ready, report)
         case .engineExited(let engine):
@@ -425,18 +431,20 @@ public struct Healer: Sendable {
     case notReady
   }
 
-  /// The engine process a start command launched, once it appears, if it exits within `window`; otherwise waits out
-  /// the window (the readiness wait beside it decides). Looked for on a back-off: a command that returned may have
-  /// forked the engine an instant before.
-  private static func startedEngineExit(_ locator: EngineProcessLocator, within window: Duration) async -> StartEnding {
-    let deadline = ContinuousClock.now + window
+  /// The engine process a start command launched, once it appears, if it exits before `deadline`; otherwise waits
+  /// until then (the readiness wait beside it decides). Looked for every 10 ms in the first seconds after the
+  /// launch, when an engine that cannot start lives for tens of milliseconds, then on a back-off.
+  private static func startedEngineExit(
+    _ locator: EngineProcessLocator, until deadline: ContinuousClock.Instant
+  ) async -> StartEnding {
+    let steadyUntil = ContinuousClock.now + .seconds(3)
     var delay = Duration.milliseconds(10)
     var engine: EngineProcess?
     while engine == nil, ContinuousClock.now < deadline {
       engine = locator.find().first
       if engine != nil { break }
       guard (try? await Task.sleep(for: min(delay, deadline - .now))) != nil else { return .notReady }
-      delay = min(delay * 2, .milliseconds(500))
+      if ContinuousClock.now > steadyUntil { delay = min(delay * 2, .milliseconds(500)) }
     }
     guard let engine else { return .notReady }
     if await ProcessExitWatch.waitForExit(engine.pid, timeout: deadline - .now, procRoot: locator.host.procRoot) {
