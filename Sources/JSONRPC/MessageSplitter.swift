@@ -265,8 +265,9 @@ public struct MessageSplitter: Sendable {
     return .malformedHeader(reason)
   }
 
+  /// `lineStart` may be the end of the buffer: a block that reached the limit where its next line would start.
   private mutating func resync(after lineStart: Int) {
-    start = lineStart + 1
+    start = min(lineStart + 1, buffer.count)
     headerScanned = 0
     headerLength = nil
     state = .resyncing

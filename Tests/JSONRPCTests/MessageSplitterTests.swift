@@ -222,6 +222,16 @@ struct MessageSplitterTests {
     #expect(refused == [.malformedHeader("the header block is longer than 8192 bytes")] + messages("[1]"))
   }
 
+  /// Found by the fuzz seed lsp-header-limit-lines: resynchronising after a block that filled the limit exactly
+  /// where a read ended pointed past the buffer, and the next read crashed.
+  @Test("a block that fills the limit at a line's end, where a read ends", arguments: [16, 4096, 8192, Int.max])
+  func limitAtLineEnd(chunkSize: Int) {
+    let input = String(repeating: "X-A: 1\r\n", count: 1024) + "\r\n{}Content-Length: 3\r\n\r\n[1]"
+    #expect(
+      events(input, chunkSize: chunkSize)
+        == [.malformedHeader("the header block is longer than 8192 bytes")] + messages("[1]"))
+  }
+
   @Test("a header line longer than the limit costs an error, and the next message arrives", arguments: chunkSizes)
   func longHeaderLine(chunkSize: Int) {
     let input = "Content-Length: 2\r\n\r\n{}X-Long: " + String(repeating: "a", count: 20_000)
