@@ -35,7 +35,7 @@ end
 -- An empty Lua table is encoded as `[]`, as plugins that do not use vim.empty_dict() send it: the server reads `[]`
 -- as `{}` wherever an object is expected.
 local err, result = request('initialize', {
-  processId = vim.fn.getpid(), clientInfo = { name = 'neovim' }, capabilities = { window = {} },
+  processId = vim.fn.getpid(), clientInfo = { name = 'neovim' }, capabilities = {},
   initializationOptions = {},
 })
 check(err == nil and result.serverInfo.name == 'docker-preflight', 'initialize: ' .. vim.inspect(err or result))
