@@ -35,7 +35,8 @@ struct InitializeParams: Decodable, Sendable {
   init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     processId = try container.decodeIfPresent(Int.self, forKey: .processId)
-    let emptyClientInfo = try container.decodeIfPresent(JSONValue.self, forKey: .clientInfo)?
+    let emptyClientInfo =
+      try container.decodeIfPresent(JSONValue.self, forKey: .clientInfo)?
       .objectValueAllowingEmptyArray?.isEmpty == true
     clientInfo = emptyClientInfo ? nil : try container.decodeIfPresent(ClientInfo.self, forKey: .clientInfo)
     locale = try container.decodeIfPresent(String.self, forKey: .locale)

@@ -234,7 +234,8 @@ struct MessageSplitterTests {
 
   @Test("a header line longer than the limit costs an error, and the next message arrives", arguments: chunkSizes)
   func longHeaderLine(chunkSize: Int) {
-    let input = "Content-Length: 2\r\n\r\n{}X-Long: " + String(repeating: "a", count: 20_000)
+    let input =
+      "Content-Length: 2\r\n\r\n{}X-Long: " + String(repeating: "a", count: 20_000)
       + "\r\n\r\nContent-Length: 3\r\n\r\n[1]"
     #expect(
       events(input, chunkSize: chunkSize)
