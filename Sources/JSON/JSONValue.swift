@@ -69,6 +69,16 @@ extension JSONValue {
     return nil
   }
 
+  /// The members of an object, or none for an empty array: Lua tables (Neovim plugins) and PHP arrays encode an
+  /// empty object as `[]`. `nil` for anything else, a non-empty array included. For where a client's object is read.
+  public var objectValueAllowingEmptyArray: JSONObject? {
+    switch self {
+    case .object(let value): value
+    case .array(let elements) where elements.isEmpty: JSONObject()
+    default: nil
+    }
+  }
+
   /// The JSON type's name as a person would say it, for error messages.
   public var typeName: String {
     switch self {

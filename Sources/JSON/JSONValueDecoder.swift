@@ -1,7 +1,9 @@
 /// Decodes `Decodable` types from a ``JSONValue``.
 ///
 /// `null` and an absent key are the same to optionals (some clients send `"params": null`). Unknown keys are
-/// ignored, so that newer clients can talk to older servers. A type mismatch names the path and both types.
+/// ignored, so that newer clients can talk to older servers. An empty array decodes as an empty object wherever an
+/// object is expected (Lua and PHP encode `{}` as `[]`); a non-empty one does not. A type mismatch names the path and
+/// both types.
 public struct JSONValueDecoder: Sendable {
   public init() {}
 
@@ -72,7 +74,9 @@ struct ValueDecoder: Decoder {
   var userInfo: [CodingUserInfoKey: Any] { [:] }
 
   func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-    guard case .object(let object) = value else { throw mismatch([String: JSONValue].self, "an object") }
+    guard let object = value.objectValueAllowingEmptyArray else {
+      throw mismatch([String: JSONValue].self, "an object")
+    }
     return KeyedDecodingContainer(KeyedContainer(object: object, codingPath: codingPath))
   }
 

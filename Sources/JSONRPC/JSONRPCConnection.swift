@@ -141,7 +141,11 @@ public actor JSONRPCConnection {
     case .message(let bytes):
       handleBody(bytes)
     case .oversized(let size, let limit):
-      logger.warning("skipped a message of \(size) bytes (limit \(limit))")
+      if size > splitter.maxSkippableBytes {
+        logger.warning("refused a Content-Length of \(size) bytes, too long to skip; looking for the next header")
+      } else {
+        logger.warning("skipped a message of \(size) bytes (limit \(limit))")
+      }
       enqueue(
         .response(
           id: .null,

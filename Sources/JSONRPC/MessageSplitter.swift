@@ -1,15 +1,18 @@
 /// Cuts a byte stream into message bodies: a small state machine, fed whatever the reads return (partial
 /// messages, several at once) and asked for events until it has none.
 ///
-/// The framing is detected from the first bytes: `{` or `[` starts newline-delimited JSON; a first line shaped
-/// like a header (`Name: value`) starts the LSP base protocol; anything else is taken as a (bad) JSON line.
-/// Problems are events, not throws: after each one the splitter resynchronises and carries on.
+/// The framing is detected from the first bytes: `{` or `[` starts newline-delimited JSON; a header name (an HTTP
+/// token followed by `:`, or `Content-Length` in any case) starts the LSP base protocol; anything else is taken as a
+/// (bad) JSON line. Problems are events, not throws: after each one the splitter resynchronises and carries on. In
+/// the LSP framing it resynchronises at the next `Content-Length:`, searched from the byte after the first byte of
+/// the offending header line, so that no problem costs the message after it.
 public struct MessageSplitter: Sendable {
   public enum Event: Sendable, Equatable {
     /// One message body.
     case message([UInt8])
     /// A message longer than the limit was skipped without being buffered. For a JSON line, `size` is what had
-    /// arrived when the limit was passed; the rest of the line is skipped as it comes.
+    /// arrived when the limit was passed; the rest of the line is skipped as it comes. A `Content-Length` past
+    /// ``maxSkippableBytes`` is not skipped: the splitter looks for the next `Content-Length:` instead.
     case oversized(size: Int, limit: Int)
     /// A header block that could not be understood; the splitter skips to the next `Content-Length` header.
     case malformedHeader(String)
@@ -28,7 +31,11 @@ public struct MessageSplitter: Sendable {
   }
 
   public let maxMessageBytes: Int
+  /// The most a header block may hold, its blank line included, however the reads cut it.
   public let maxHeaderBytes: Int
+  /// The longest announced body skipped as it streams past; a longer `Content-Length` is refused and skipped over,
+  /// since waiting for that many bytes would swallow every message after it.
+  public let maxSkippableBytes: Int
   public private(set) var framing: Framing?
   private var state = State.detecting
   private var buffer: [UInt8] = []
@@ -36,10 +43,15 @@ public struct MessageSplitter: Sendable {
   /// Where the search for the end of the current line goes on: the bytes before it have no newline. Without it,
   /// a long line arriving in many reads would be searched from its start at every read.
   private var lineScanned = 0
+  /// How far the current header block has been read, from `start`: its lines before that are judged.
+  private var headerScanned = 0
+  /// The block's `Content-Length`, once its line has been read.
+  private var headerLength: Int?
 
-  public init(maxMessageBytes: Int, maxHeaderBytes: Int = 8 * 1024) {
+  public init(maxMessageBytes: Int, maxHeaderBytes: Int = 8 * 1024, maxSkippableBytes: Int = 1 << 30) {
     self.maxMessageBytes = maxMessageBytes
     self.maxHeaderBytes = maxHeaderBytes
+    self.maxSkippableBytes = max(maxSkippableBytes, maxMessageBytes)
   }
 
   public mutating func append(_ bytes: some Collection<UInt8>) {
@@ -75,7 +87,8 @@ public struct MessageSplitter: Sendable {
         start = newline + 1
         state = .lines
       case .headers:
-        return nextHeaderBlock()
+        if let event = nextHeaderBlock() { return event }
+        if case .headers = state { return nil }
       case .body(let length):
         guard buffer.count - start >= length else { return nil }
         let body = Array(buffer[start..<start + length])
@@ -101,6 +114,8 @@ public struct MessageSplitter: Sendable {
   public mutating func finish() -> Event? {
     defer {
       start = buffer.count
+      headerScanned = 0
+      headerLength = nil
       state = framing == .newlineDelimited ? .lines : .headers
     }
     let rest = buffer[start...]
@@ -123,6 +138,8 @@ public struct MessageSplitter: Sendable {
 
   // MARK: - Detection
 
+  /// Decided at the first byte that ends the first token, without waiting for the end of the line: a header line
+  /// may be longer than any limit, or arrive in pieces.
   private mutating func detect() -> Bool {
     while start < buffer.count, isWhitespace(buffer[start]) { start += 1 }
     guard start < buffer.count else { return false }
@@ -131,11 +148,22 @@ public struct MessageSplitter: Sendable {
       choose(.newlineDelimited)
       return true
     }
-    guard let newline = firstIndex(of: UInt8(ascii: "\n")) else {
-      if buffer.count - start > maxHeaderBytes { choose(.newlineDelimited) }
-      return buffer.count - start > maxHeaderBytes
+    // Token characters hold no newline: what was scanned here is also known to hold none.
+    let tokenEnd = buffer[max(start, lineScanned)...].firstIndex { !isTokenCharacter($0) } ?? buffer.count
+    lineScanned = tokenEnd
+    let token = buffer[start..<tokenEnd]
+    let name = Array("content-length".utf8)
+    if token.count >= name.count, token.prefix(name.count).elementsEqual(name, by: { lowercase($0) == $1 }) {
+      choose(.contentLength)
+      return true
     }
-    choose(headerName(of: buffer[start..<newline]) != nil ? .contentLength : .newlineDelimited)
+    guard token.endIndex < buffer.count else {
+      // Only a token so far: a header name or a bare JSON word, told apart by what follows.
+      guard token.count > maxHeaderBytes else { return false }
+      choose(.newlineDelimited)
+      return true
+    }
+    choose(!token.isEmpty && buffer[token.endIndex] == UInt8(ascii: ":") ? .contentLength : .newlineDelimited)
     return true
   }
 
@@ -167,85 +195,82 @@ public struct MessageSplitter: Sendable {
 
   // MARK: - Content-Length headers
 
+  /// Reads the current header block a line at a time, judging each line as soon as its newline arrives, so that a
+  /// bad line is answered without waiting for the end of the block (which may never come). Returns `nil` when it
+  /// needs more input (the state stays `.headers`) or when it has moved on to the body.
   private mutating func nextHeaderBlock() -> Event? {
-    while start < buffer.count, isWhitespace(buffer[start]) { start += 1 }
-    guard let (headerEnd, bodyStart) = headerTerminator() else {
-      guard buffer.count - start > maxHeaderBytes else { return nil }
-      start = buffer.count
-      state = .resyncing
-      return .malformedHeader("the header block is longer than \(maxHeaderBytes) bytes")
+    if headerScanned == 0 {
+      while start < buffer.count, isWhitespace(buffer[start]) { start += 1 }
     }
-    let block = buffer[start..<headerEnd]
-    switch contentLength(in: block) {
-    case .success(let length) where length > maxMessageBytes:
-      start = bodyStart
-      state = .skippingBody(remaining: length)
-      return .oversized(size: length, limit: maxMessageBytes)
-    case .success(let length):
-      start = bodyStart
-      state = .body(length: length)
-      return next()
-    case .failure(let problem) where problem.resumeAt != nil:
-      start = problem.resumeAt!
-      return .malformedHeader(problem.reason)
-    case .failure(let problem):
-      start = bodyStart
-      state = .resyncing
-      return .malformedHeader(problem.reason)
-    }
-  }
-
-  /// The end of the header block and the start of the body; a bare `\n\n` is accepted as well as `\r\n\r\n`.
-  private func headerTerminator() -> (Int, Int)? {
-    var index = start
-    while let newline = buffer[index...].firstIndex(of: UInt8(ascii: "\n")) {
-      var next = newline + 1
-      if next < buffer.count, buffer[next] == UInt8(ascii: "\r") { next += 1 }
-      guard next < buffer.count else { return nil }
-      if buffer[next] == UInt8(ascii: "\n") { return (newline, next + 1) }
-      index = newline + 1
-    }
-    return nil
-  }
-
-  struct HeaderProblem: Error {
-    let reason: String
-    /// Where reading resumes when a stray line is followed by a `Content-Length` header in the same block: the
-    /// start of the line after it. `nil`: the block and its body are skipped up to the next `Content-Length`.
-    var resumeAt: Int?
-  }
-
-  /// The block's `Content-Length`. Other headers (`Content-Type` included) are ignored. A line that is not a header
-  /// (no colon, or a name that is not an HTTP token: a JSON text sent in the wrong framing, the tail of a body longer
-  /// than announced) is a problem; when a `Content-Length` header follows it, reading resumes after it, so that a
-  /// stray line costs an error but not the message after it.
-  private func contentLength(in block: ArraySlice<UInt8>) -> Result<Int, HeaderProblem> {
-    var length: Int?
-    let lines = block.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
-    for (index, rawLine) in lines.enumerated() {
+    while true {
+      let lineStart = start + headerScanned
+      // The limit is on the block's bytes up to and including its blank line, wherever the reads cut it.
+      let searchEnd = min(buffer.count, start + maxHeaderBytes)
+      let newline = buffer[min(max(lineStart, lineScanned), searchEnd)..<searchEnd].firstIndex(of: UInt8(ascii: "\n"))
+      guard let newline else {
+        lineScanned = searchEnd
+        guard buffer.count - start >= maxHeaderBytes else { return nil }
+        return malformed("the header block is longer than \(maxHeaderBytes) bytes", at: lineStart)
+      }
+      headerScanned = newline + 1 - start
+      let rawLine = buffer[lineStart..<newline]
+      if rawLine.isEmpty || rawLine.elementsEqual([UInt8(ascii: "\r")]) {
+        return endOfHeaderBlock(bodyStart: newline + 1)
+      }
       let line = trimmed(rawLine)
       if line.isEmpty { continue }
       guard let name = headerName(of: line) else {
-        let laterLength = lines[(index + 1)...].contains { headerName(of: trimmed($0)) == "content-length" }
-        return .failure(
-          HeaderProblem(
-            reason: "not a header line: \(printable(line))",
-            resumeAt: laterLength ? rawLine.endIndex + 1 : nil))
+        return malformed("not a header line: \(printable(line))", at: lineStart)
       }
       guard name == "content-length", let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
       let text = trimmed(line[(colon + 1)...])
       guard !text.isEmpty, text.count <= 18, text.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
         let value = Int(String(decoding: text, as: UTF8.self))
       else {
-        return .failure(HeaderProblem(reason: "Content-Length is not a non-negative integer: \(printable(text))"))
+        return malformed("Content-Length is not a non-negative integer: \(printable(text))", at: lineStart)
       }
-      if let length, length != value {
-        return .failure(HeaderProblem(reason: "two Content-Length headers disagree (\(length) and \(value))"))
+      if let length = headerLength, length != value {
+        return malformed("two Content-Length headers disagree (\(length) and \(value))", at: lineStart)
       }
-      length = value
+      guard value <= maxSkippableBytes else {
+        // Too long to skip: waiting for that many bytes would swallow every message after it.
+        resync(after: lineStart)
+        return .oversized(size: value, limit: maxMessageBytes)
+      }
+      headerLength = value
     }
-    guard let length else { return .failure(HeaderProblem(reason: "the header block has no Content-Length")) }
-    return .success(length)
+  }
+
+  private mutating func endOfHeaderBlock(bodyStart: Int) -> Event? {
+    let length = headerLength
+    headerScanned = 0
+    headerLength = nil
+    start = bodyStart
+    guard let length else {
+      state = .resyncing
+      return .malformedHeader("the header block has no Content-Length")
+    }
+    guard length <= maxMessageBytes else {
+      state = .skippingBody(remaining: length)
+      return .oversized(size: length, limit: maxMessageBytes)
+    }
+    state = .body(length: length)
+    return nil
+  }
+
+  /// A problem with the line at `lineStart`: reported, then the next `Content-Length:` is looked for from the byte
+  /// after the line's first, so that a header glued to the end of the line (a body shorter than announced) is found.
+  private mutating func malformed(_ reason: String, at lineStart: Int) -> Event {
+    resync(after: lineStart)
+    return .malformedHeader(reason)
+  }
+
+  /// `lineStart` may be the end of the buffer: a block that reached the limit where its next line would start.
+  private mutating func resync(after lineStart: Int) {
+    start = min(lineStart + 1, buffer.count)
+    headerScanned = 0
+    headerLength = nil
+    state = .resyncing
   }
 
   /// The lowercased name of a header line (`Name: value`, the name an HTTP token); `nil` for any other line.
@@ -256,12 +281,17 @@ public struct MessageSplitter: Sendable {
     return String(decoding: line[..<colon], as: UTF8.self).lowercased()
   }
 
-  /// Skips to the next `Content-Length` header name, keeping a tail that might be the start of one.
+  private static let contentLengthName = Array("content-length:".utf8)
+
+  /// Skips to the next `Content-Length:` (any case, anywhere in a line), keeping a tail that might be the start of
+  /// one.
   private mutating func resync() -> Bool {
-    let needle = Array("content-length".utf8)
+    let needle = Self.contentLengthName
     var index = start
     while index + needle.count <= buffer.count {
-      if zip(buffer[index..<index + needle.count], needle).allSatisfy({ lowercase($0) == $1 }) {
+      if lowercase(buffer[index]) == needle[0],
+        buffer[index + 1..<index + needle.count].elementsEqual(needle.dropFirst(), by: { lowercase($0) == $1 })
+      {
         start = index
         state = .headers
         return true

@@ -77,7 +77,7 @@ extension PreflightServer {
   /// can show one; anything but "Start engine" is a no.
   static func askConsent(plan: [HealStep], report: HealthReport, client: ClientChannel) async -> Bool {
     guard let initialize = await client.initializeParams,
-      initialize["capabilities"]?["window"]?["showMessage"]?.objectValue != nil
+      initialize["capabilities"]?["window"]?["showMessage"]?.objectValueAllowingEmptyArray != nil
     else { return false }
     let reason = report.issues.first?.message ?? "it does not answer"
     let steps = plan.enumerated().map { "\($0.offset + 1). \($0.element.commandLine)" }.joined(separator: "  ")

@@ -201,20 +201,22 @@ struct HealTests {
     #expect(scene.stubs.invocations.isEmpty)
   }
 
+  /// `showMessage: []` is how a Lua or PHP client encodes `{}`: it declares the capability too.
   @Test(
     "consent asked with window/showMessageRequest when the client can show one",
     arguments: [
-      (["title": "Start engine"] as JSONValue, true), (["title": "Cancel"] as JSONValue, false),
-      (JSONValue.null, false),
+      (["title": "Start engine"] as JSONValue, true, [:] as JSONValue),
+      (["title": "Cancel"] as JSONValue, false, [:] as JSONValue), (JSONValue.null, false, [:] as JSONValue),
+      (["title": "Start engine"] as JSONValue, true, [] as JSONValue),
     ])
-  func consentAsked(reply: JSONValue, consents: Bool) async throws {
+  func consentAsked(reply: JSONValue, consents: Bool, showMessage: JSONValue) async throws {
     var scene = try Scene()
     defer { scene.remove() }
     let stub = try scene.stubs.add("start-engine", exitStatus: 1, output: "stub: no engine")
     scene.startCommand = [stub]
     let session = try ServeSession(
       framing: .contentLength, environment: PreflightBinary.cleanEnvironment(scene.environment))
-    _ = try await session.request("initialize", params: ["capabilities": ["window": ["showMessage": [:]]]])
+    _ = try await session.request("initialize", params: ["capabilities": ["window": ["showMessage": showMessage]]])
     try await session.sendRequest(
       id: "heal", method: "heal", params: ["strategies": ["configured"], "timeoutMs": 20_000])
     let question = try await session.serverRequest("window/showMessageRequest")

@@ -43,9 +43,11 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
   var shutsDown = false
   /// The case is about the first bytes a server reads (framing detection).
   var comesFirst = false
+  /// The input changes the session for the cases after it (an `initialize` that succeeds, a watch that starts).
+  var changesSession = false
 
   /// Whether the case needs a server of its own rather than one that has taken other cases before.
-  var needsOwnServer: Bool { comesFirst || shutsDown || ending == .swallowsFollowUp }
+  var needsOwnServer: Bool { comesFirst || shutsDown || changesSession || ending == .swallowsFollowUp }
 
   var testDescription: String { name }
 
@@ -66,7 +68,7 @@ enum MalformedInputCorpus {
   /// Built once: some cases hold megabytes.
   static let cases: [MalformedCase] = {
     badJSON + badEnvelopes + unknownMethods + clientResponses + cancels + batches + limits + wrongParamTypes
-      + lspHeaders + ndjsonLines
+      + emptyObjectsAsArrays + lspHeaders + ndjsonLines
   }()
 
   // MARK: - Building inputs
@@ -304,7 +306,9 @@ enum MalformedInputCorpus {
   static let methodParams: [MethodParams] = [
     MethodParams(
       "initialize",
-      valid: ["clientInfo": ["name": "t"], "workspaceFolders": [["uri": "file:///w", "name": "w"]]],
+      // A clientInfo without members counts as absent: "version" keeps it present when its "name" is taken away.
+      valid: ["clientInfo": ["name": "t", "version": "1"], "workspaceFolders": [["uri": "file:///w", "name": "w"]]],
+      withoutParams: .answeredInOwnServer,
       fields: [
         .init("processId", .integer(nil)),
         .init("clientInfo", .object),
@@ -344,7 +348,7 @@ enum MalformedInputCorpus {
       ]),
     // Every case fails before a heal could start anything: params are checked first.
     MethodParams(
-      "heal", valid: ["strategies": ["none"]],
+      "heal", valid: ["strategies": ["none"]], withoutParams: .notSent,
       fields: [
         .init("dryRun", .boolean),
         .init("strategies", .array),
@@ -354,7 +358,7 @@ enum MalformedInputCorpus {
         .init("workDoneToken", .progressToken),
       ]),
     MethodParams(
-      "waitReady",
+      "waitReady", withoutParams: .notSent,
       fields: [
         .init("host", .string, invalid: ["bogus://x", "unix://"]),
         .init("context", .string, invalid: ["no-such-context"]),
@@ -364,7 +368,7 @@ enum MalformedInputCorpus {
         .init("workDoneToken", .progressToken),
       ]),
     MethodParams(
-      "watch",
+      "watch", withoutParams: .answeredInOwnServer,
       fields: [
         .init("host", .string, invalid: ["bogus://x", "unix://"]),
         .init("context", .string, invalid: ["no-such-context"]),
@@ -392,14 +396,44 @@ enum MalformedInputCorpus {
           "\(method.name): params = \(label)", #"{"jsonrpc":"2.0","id":1,"method":"\#(method.name)","params":\#(params)}"#,
           invalid(id: 1))
       }
-      let arrays: [MalformedCase] = ["[]", "[1]"].map { params in
+      func paramsCase(_ params: String, _ owed: MalformedCase.Owed) -> MalformedCase {
         var testCase = bodyCase(
           "\(method.name): params = \(params)", #"{"jsonrpc":"2.0","id":1,"method":"\#(method.name)","params":\#(params)}"#,
-          method.acceptsAnyStructuredParams ? .result(id: 1) : .errorMentioning(-32602, id: 1, text: "expected an object"))
+          owed)
         testCase.shutsDown = method.shutsDown
         return testCase
       }
+      // `[]` is an empty object (Lua and PHP encode `{}` so): the method runs with its defaults.
+      var arrays = [
+        paramsCase(
+          "[1]",
+          method.acceptsAnyStructuredParams
+            ? .result(id: 1) : .errorMentioning(-32602, id: 1, text: "expected an object"))
+      ]
+      if method.withoutParams != .notSent {
+        var empty = paramsCase("[]", .result(id: 1))
+        empty.changesSession = method.withoutParams == .answeredInOwnServer
+        arrays.append(empty)
+      }
       return fieldCases + unstructuredCases + arrays
+    }
+  }
+
+  // MARK: - Empty objects encoded as []
+
+  /// Lua tables (Neovim plugins) and PHP arrays encode `{}` as `[]`: read as an empty object wherever an object is
+  /// expected. Each initializes the session, so each gets a server of its own.
+  static var emptyObjectsAsArrays: [MalformedCase] {
+    let params: [(String, JSONValue)] = [
+      ("capabilities, clientInfo and initializationOptions as []",
+        ["capabilities": [], "clientInfo": [], "initializationOptions": []]),
+      ("capabilities.window and showMessage as []", ["capabilities": ["window": ["showMessage": []]]]),
+      ("an empty clientInfo object counts as absent", ["clientInfo": [:]]),
+    ]
+    return params.map { name, params in
+      var testCase = bodyCase("initialize: \(name)", request("initialize", params: params), .result(id: 1))
+      testCase.changesSession = true
+      return testCase
     }
   }
 
@@ -408,11 +442,21 @@ enum MalformedInputCorpus {
   static var lspHeaders: [MalformedCase] {
     let next = request(id: "in-case", "nope")
     let framedNext = "Content-Length: \(next.utf8.count)\r\n\r\n\(next)"
-    func lsp(_ name: String, _ text: String, _ owed: MalformedCase.Owed..., ending: MalformedCase.Ending = .followUp)
-      -> MalformedCase
-    {
-      MalformedCase(name: "LSP header: \(name)", framings: [.contentLength], input: .raw(body(text)), owed: owed, ending: ending)
+    func lsp(
+      _ name: String, _ text: String, _ owed: MalformedCase.Owed..., ending: MalformedCase.Ending = .followUp,
+      comesFirst: Bool = false
+    ) -> MalformedCase {
+      var testCase = MalformedCase(
+        name: "LSP header: \(name)", framings: [.contentLength], input: .raw(body(text)), owed: owed, ending: ending)
+      testCase.comesFirst = comesFirst
+      return testCase
     }
+    let tooLong = MalformedCase.Owed.errorMentioning(-32700, id: .null, text: "longer than 8192 bytes")
+    let notAHeader = MalformedCase.Owed.errorMentioning(-32700, id: .null, text: "not a header line")
+    let longLine = "X-Long: " + String(repeating: "a", count: 9000)
+    // A header block of exactly 8 KiB, its blank line included.
+    let padding = 8192 - "Content-Length: \(next.utf8.count)\r\nX-Pad: \r\n\r\n".utf8.count
+    let exactLimit = "Content-Length: \(next.utf8.count)\r\nX-Pad: \(String(repeating: "p", count: padding))\r\n\r\n"
     let answered = MalformedCase.Owed.error(-32601, id: "in-case")
     // Negative, non-numeric, hexadecimal, fractional, with an exponent or a sign, empty, 20 digits.
     let badLengths = ["-5", "abc", "0x2", "2.0", "2e0", "+2", "", "99999999999999999999"]
@@ -436,13 +480,44 @@ enum MalformedInputCorpus {
       lsp("a Content-Length of 0", "Content-Length: 0\r\n\r\n", parseError),
       lsp("whitespace between messages", "\r\n\r\n  \t" + framedNext + "\r\n\r\n", answered),
       lsp("a body that is only whitespace", "Content-Length: 3\r\n\r\n   ", parseError),
+      // Past 1 GiB a length is not waited for (it would swallow every message after it): the next header is read.
       lsp(
-        "a length announced past the limit, with no body", "Content-Length: 999999999999999999\r\n\r\n",
-        .errorMentioning(-32600, id: .null, text: "exceeds the limit"), parseError, ending: .swallowsFollowUp),
+        "a length announced past what is skipped, with no body", "Content-Length: 999999999999999999\r\n\r\n",
+        .errorMentioning(-32600, id: .null, text: "exceeds the limit")),
+      lsp(
+        "a length of 2 GB, then a framed message", "Content-Length: 2000000000\r\n\r\n" + framedNext,
+        .errorMentioning(-32600, id: .null, text: "exceeds the limit"), answered),
+      // `{"a":` is read as the body; the header glued to its tail is found inside the offending line.
+      lsp(
+        "a header glued to a body shorter than its Content-Length", "Content-Length: 5\r\n\r\n{\"a\":1}" + framedNext,
+        parseError, notAHeader, answered),
+      lsp("a header line over 8 KiB, then a framed message", longLine + "\r\n" + framedNext, tooLong, answered),
+      lsp("a header block over 8 KiB of short lines", String(repeating: "X-A: 1\r\n", count: 1200) + "\r\n{}", tooLong),
+      lsp("a header block of exactly 8 KiB is read", exactLimit + next, answered),
+      // The framing is chosen from the first token: a header that is wrong from its first bytes is still a header.
+      lsp(
+        "first bytes: a header line over 8 KiB", longLine + "\r\n\r\n" + framedNext, tooLong, answered,
+        comesFirst: true),
+      lsp(
+        "first bytes: Content-Length without a colon", "Content-Length 2\r\n\r\n{}" + framedNext, notAHeader,
+        answered, comesFirst: true),
+      lsp(
+        "first bytes: a header block without Content-Length", "X-Trace: 1\r\n\r\n" + framedNext, parseError,
+        answered, comesFirst: true),
+      lsp(
+        "first bytes: a lower-case content-length", "content-length: \(next.utf8.count)\r\n\r\n\(next)", answered,
+        comesFirst: true),
       // The follow-up's first 50 bytes are read as the body, the rest is a header block cut short by the end of input.
       lsp("a header block with no body (input closed)", "Content-Length: 50\r\n\r\n", parseError, parseError, ending: .swallowsFollowUp),
       lsp("a body cut short (input closed)", "Content-Length: 500\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":1,", parseError, ending: .swallowsFollowUp),
-      lsp("a header cut short (input closed)", "Content-Length: 5", parseError, ending: .swallowsFollowUp),
+      // The follow-up's header is glued to the cut one, and found inside the offending line.
+      lsp(
+        "a header line cut short, the next header glued to it", "Content-Length: 5",
+        .errorMentioning(-32700, id: .null, text: "not a non-negative integer")),
+      // The follow-up's header is read as a second, disagreeing Content-Length of the cut block.
+      lsp(
+        "a header block cut short before the next message (input closed)", "Content-Length: 50\r\n",
+        .errorMentioning(-32700, id: .null, text: "disagree"), ending: .swallowsFollowUp),
     ]
   }
 
@@ -478,16 +553,29 @@ struct MethodParams: Sendable {
   /// Any object or array is accepted (the method has no params and ignores what it is sent).
   var acceptsAnyStructuredParams: Bool
   var shutsDown: Bool
+  var withoutParams: WithoutParams
+
+  /// How the method is sent `"params": []` (read as `{}`, so the method runs with its defaults).
+  enum WithoutParams: Sendable {
+    /// In the shared session: it answers at once and changes nothing.
+    case answered
+    /// In a session of its own: it changes the session (initialize succeeds once; a watch starts).
+    case answeredInOwnServer
+    /// Not sent: with its defaults it would start engines (heal) or wait the configured timeout (waitReady).
+    /// PreflightServerTests' EmptyArrayParamsTests decodes its params from `[]` instead.
+    case notSent
+  }
 
   init(
-    _ name: String, valid: JSONValue = [:], fields: [ParamField] = [], acceptsAnyStructuredParams: Bool = false,
-    shutsDown: Bool = false
+    _ name: String, valid: JSONValue = [:], withoutParams: WithoutParams = .answered, fields: [ParamField] = [],
+    acceptsAnyStructuredParams: Bool = false, shutsDown: Bool = false
   ) {
     self.name = name
     self.valid = valid
     self.fields = fields
     self.acceptsAnyStructuredParams = acceptsAnyStructuredParams
     self.shutsDown = shutsDown
+    self.withoutParams = withoutParams
   }
 }
 
@@ -520,7 +608,8 @@ struct ParamField: Sendable {
     switch kind {
     case .string: values = [true, 0, 1.5, [], [:]]
     case .boolean: values = ["true", 0, 1, [], [:]]
-    case .object: values = ["x", true, 0, []]
+    // `[]` is an empty object; a non-empty array is not.
+    case .object: values = ["x", true, 0, [1]]
     case .array: values = ["x", true, 0, [:]]
     case .progressToken: values = [true, 1.5, [], [:]]
     case .oneOf: values = ["bogus", "", 0, true]

@@ -147,6 +147,134 @@ struct MessageSplitterTests {
     #expect(framing(of: "hello world\n") == .newlineDelimited)
   }
 
+  // MARK: - Robustness of the header section (issue 16)
+
+  static let chunkSizes = [1, 2, 7, 100, 4096, Int.max]
+
+  @Test(
+    "header-shaped first bytes choose Content-Length framing however the reads cut them",
+    arguments: [
+      "content-length: 2\r\n\r\n{}",
+      "Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: 2\r\n\r\n{}",
+      "X-Long: " + String(repeating: "a", count: 9000) + "\r\n\r\nContent-Length: 2\r\n\r\n{}",
+      "Content-Length 2\r\n\r\nContent-Length: 2\r\n\r\n{}",
+      "X-Trace: 1\r\n\r\nContent-Length: 2\r\n\r\n{}",
+    ])
+  func headerShapedFirstBytes(input: String) {
+    for chunkSize in Self.chunkSizes {
+      var splitter = MessageSplitter(maxMessageBytes: 1024)
+      let bytes = Array(input.utf8)
+      var events: [MessageSplitter.Event] = []
+      for offset in stride(from: 0, to: bytes.count, by: min(chunkSize, bytes.count)) {
+        splitter.append(bytes[offset..<min(bytes.count, offset + chunkSize)])
+        while let event = splitter.next() { events.append(event) }
+      }
+      #expect(splitter.framing == .contentLength, "chunks of \(chunkSize)")
+      #expect(events.last == .message(Array("{}".utf8)), "chunks of \(chunkSize): \(events)")
+    }
+  }
+
+  @Test("a first token that is not followed by a colon is a (bad) JSON line", arguments: ["true\n", "nope nope\n"])
+  func bareWordFirst(input: String) {
+    #expect(framing(of: input) == .newlineDelimited)
+  }
+
+  @Test(
+    "a header glued to the end of a body shorter than announced is found: resync starts inside the offending line",
+    arguments: chunkSizes)
+  func gluedHeader(chunkSize: Int) {
+    let result = events(
+      "Content-Length: 5\r\n\r\n{\"a\":1}Content-Length: 2\r\n\r\n{}Content-Length: 3\r\n\r\n[1]",
+      chunkSize: chunkSize)
+    #expect(result.count == 4)
+    #expect(result.first == .message(Array(#"{"a":"#.utf8)))
+    guard case .malformedHeader(let reason)? = result.dropFirst().first else {
+      Issue.record("expected a malformed header, got \(result)")
+      return
+    }
+    #expect(reason.contains("not a header line"))
+    #expect(Array(result.suffix(2)) == messages("{}", "[1]"))
+  }
+
+  @Test("a bad header line is answered as soon as its line ends, without waiting for the end of the block")
+  func badLineAnsweredAtOnce() {
+    var splitter = MessageSplitter(maxMessageBytes: 1024)
+    splitter.append(Array("Content-Length: 2\r\n{\"not\": \"a header\"}\r\n".utf8))
+    guard case .malformedHeader? = splitter.next() else {
+      Issue.record("the bad line waited for the end of its block")
+      return
+    }
+    splitter.append(Array("Content-Length: 2\r\n\r\n{}".utf8))
+    #expect(splitter.next() == .message(Array("{}".utf8)))
+  }
+
+  /// `Content-Length: 2\r\nX-Pad: …\r\n\r\n`, exactly `size` bytes long.
+  func headerBlock(size: Int) -> String {
+    let fixed = "Content-Length: 2\r\nX-Pad: \r\n\r\n".utf8.count
+    return "Content-Length: 2\r\nX-Pad: " + String(repeating: "p", count: size - fixed) + "\r\n\r\n"
+  }
+
+  @Test("the 8 KiB header limit holds however the reads cut the block", arguments: chunkSizes)
+  func headerLimitAnySplit(chunkSize: Int) {
+    let next = "Content-Length: 3\r\n\r\n[1]"
+    #expect(events(headerBlock(size: 8192) + "{}" + next, chunkSize: chunkSize) == messages("{}", "[1]"))
+    let refused = events(headerBlock(size: 8193) + "{}" + next, chunkSize: chunkSize)
+    #expect(refused == [.malformedHeader("the header block is longer than 8192 bytes")] + messages("[1]"))
+  }
+
+  /// Found by the fuzz seed lsp-header-limit-lines: resynchronising after a block that filled the limit exactly
+  /// where a read ended pointed past the buffer, and the next read crashed.
+  @Test("a block that fills the limit at a line's end, where a read ends", arguments: [16, 4096, 8192, Int.max])
+  func limitAtLineEnd(chunkSize: Int) {
+    let input = String(repeating: "X-A: 1\r\n", count: 1024) + "\r\n{}Content-Length: 3\r\n\r\n[1]"
+    #expect(
+      events(input, chunkSize: chunkSize)
+        == [.malformedHeader("the header block is longer than 8192 bytes")] + messages("[1]"))
+  }
+
+  @Test("a header line longer than the limit costs an error, and the next message arrives", arguments: chunkSizes)
+  func longHeaderLine(chunkSize: Int) {
+    let input =
+      "Content-Length: 2\r\n\r\n{}X-Long: " + String(repeating: "a", count: 20_000)
+      + "\r\n\r\nContent-Length: 3\r\n\r\n[1]"
+    #expect(
+      events(input, chunkSize: chunkSize)
+        == messages("{}") + [.malformedHeader("the header block is longer than 8192 bytes")] + messages("[1]"))
+  }
+
+  @Test(
+    "a Content-Length too long to skip is refused and the next header is read, however the reads cut it",
+    arguments: chunkSizes)
+  func unskippableLength(chunkSize: Int) {
+    let input = "Content-Length: 999999999999999999\r\n\r\nContent-Length: 2\r\n\r\n{}"
+    #expect(
+      events(input, chunkSize: chunkSize) == [.oversized(size: 999_999_999_999_999_999, limit: 1024)] + messages("{}"))
+  }
+
+  /// A message hidden in what an announced length covers tells skipping (it is not seen) from refusing (it is).
+  @Test("lengths up to maxSkippableBytes are skipped as they stream; one byte more is refused at once")
+  func skippableBound() {
+    func run(_ length: Int) -> [MessageSplitter.Event] {
+      var splitter = MessageSplitter(maxMessageBytes: 100, maxSkippableBytes: 10_000)
+      var events: [MessageSplitter.Event] = []
+      splitter.append(Array("Content-Length: \(length)\r\n\r\n".utf8))
+      while let event = splitter.next() { events.append(event) }
+      let hidden = Array("Content-Length: 2\r\n\r\n[]".utf8)
+      splitter.append(hidden + [UInt8](repeating: UInt8(ascii: "x"), count: 10_001 - hidden.count))
+      splitter.append(Array("\nContent-Length: 2\r\n\r\n{}".utf8))
+      while let event = splitter.next() { events.append(event) }
+      return events
+    }
+    // 10 000 bytes skipped, then a stray "x" line before the next header.
+    #expect(
+      run(10_000) == [.oversized(size: 10_000, limit: 100), .malformedHeader(#"not a header line: "x""#)]
+        + messages("{}"))
+    // Refused: the hidden message is read, then the 10 KB line of x is too long for a header block.
+    #expect(
+      run(10_001) == [.oversized(size: 10_001, limit: 100)] + messages("[]")
+        + [.malformedHeader("the header block is longer than 8192 bytes")] + messages("{}"))
+  }
+
   func framing(of input: String) -> Framing? {
     var splitter = MessageSplitter(maxMessageBytes: 1024)
     splitter.append(Array(input.utf8))

@@ -54,6 +54,46 @@ struct JSONCodingTests {
     }
   }
 
+  struct Options: Codable, Equatable {
+    var deep: Bool?
+    var labels: [String: String]?
+  }
+
+  @Test("an empty array reads as an empty object where an object is expected (Lua and PHP encode {} so)")
+  func emptyArrayIsEmptyObject() throws {
+    #expect(try JSONValueDecoder().decode(Options.self, from: []) == Options())
+    #expect(try JSONValueDecoder().decode(Options.self, from: ["labels": []]) == Options(labels: [:]))
+    #expect(try JSONValueDecoder().decode([String: Int].self, from: []) == [:])
+    // Read as an object, so a required member is still missing.
+    #expect(throws: DecodingError.self) {
+      try JSONValueDecoder().decode(Params.self, from: ["name": "n", "tags": [], "nested": []])
+    }
+    // Where an array is expected, it stays an array.
+    #expect(try JSONValueDecoder().decode(Params.self, from: ["name": "n", "tags": []]).tags == [])
+  }
+
+  @Test(
+    "only an empty array stands for an object: anything else is a type mismatch",
+    arguments: [[1], [[]], [[:]], [nil], "", 0, true] as [JSONValue])
+  func notAnObject(value: JSONValue) {
+    do {
+      _ = try JSONValueDecoder().decode(Options.self, from: ["labels": value])
+      Issue.record("decoded \(value) as an object")
+    } catch DecodingError.typeMismatch(_, let context) {
+      #expect(context.debugDescription == "expected an object, found \(value.typeName)")
+    } catch {
+      Issue.record("unexpected \(error)")
+    }
+  }
+
+  @Test("objectValueAllowingEmptyArray: an object's members, none for [], nil for anything else")
+  func objectValueAllowingEmptyArray() {
+    #expect(JSONValue.object(["a": 1]).objectValueAllowingEmptyArray == ["a": 1])
+    #expect(JSONValue.array([]).objectValueAllowingEmptyArray == JSONObject())
+    #expect(JSONValue.array([1]).objectValueAllowingEmptyArray == nil)
+    #expect(JSONValue.null.objectValueAllowingEmptyArray == nil)
+  }
+
   @Test("a missing required key is reported")
   func missingKey() throws {
     #expect(throws: DecodingError.self) {

@@ -20,6 +20,7 @@ struct MethodTableTests {
     arguments: [
       (#"{"initializationOptions":{"cancelOnEndOfInput":true}}"#, true),
       (#"{"initializationOptions":{"cancelOnEndOfInput":false}}"#, false), (#"{}"#, false), ("null", false),
+      (#"{"initializationOptions":[]}"#, false),
     ])
   func cancelOnEndOfInput(params: String, cancels: Bool) throws {
     let value = try JSONValue.parse(params)

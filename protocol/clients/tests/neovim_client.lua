@@ -32,8 +32,11 @@ local function request(method, params)
   return err, result
 end
 
+-- An empty Lua table is encoded as `[]`, as plugins that do not use vim.empty_dict() send it: the server reads `[]`
+-- as `{}` wherever an object is expected.
 local err, result = request('initialize', {
-  processId = vim.fn.getpid(), clientInfo = { name = 'neovim' }, capabilities = vim.empty_dict(),
+  processId = vim.fn.getpid(), clientInfo = { name = 'neovim' }, capabilities = {},
+  initializationOptions = {},
 })
 check(err == nil and result.serverInfo.name == 'docker-preflight', 'initialize: ' .. vim.inspect(err or result))
 check(vim.tbl_contains(result and result.capabilities.methods or {}, 'diagnose'), 'initialize lists diagnose')
