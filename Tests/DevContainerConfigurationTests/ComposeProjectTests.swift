@@ -213,6 +213,18 @@ struct ComposeProjectTests {
     #expect(ports[1].address == "127.0.0.1")
   }
 
+  @Test(
+    "interpolation as Compose does it: $VAR, ${VAR}, defaults and alternatives with and without the colon, $$",
+    arguments: [
+      ("${SET}:80", "8080:80"), ("$SET:80", "8080:80"), ("${UNSET}", ""), ("${UNSET:-1}", "1"), ("${UNSET-1}", "1"),
+      ("${EMPTY:-1}", "1"), ("${EMPTY-1}", ""), ("${SET:+x}", "x"), ("${EMPTY:+x}", ""), ("${EMPTY+x}", "x"),
+      ("$$SET", "$SET"), ("cost: 5$", "cost: 5$"), ("${SET}${SET}", "80808080"), ("no variables", "no variables"),
+    ])
+  func interpolationRules(text: String, expanded: String) throws {
+    let interpolation = ComposeInterpolation(variables: ["SET": "8080", "EMPTY": ""])
+    #expect(try interpolation.apply(text) == expanded)
+  }
+
   @Test("${VAR:?message} of an unset variable is Compose's error, at the value")
   func requiredVariable() throws {
     let (error, path) = try loadError("services:\n  app:\n    ports: [\"${PORT:?set PORT}:80\"]\n")
