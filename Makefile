@@ -15,6 +15,7 @@ RELEASE_FLAGS := -c release --static-swift-stdlib --product $(BINARY_NAME)
 APT_PACKAGES := \
   pkg-config \
   libjansson-dev \
+  libyaml-dev \
   libssl-dev \
   curl \
   docker.io \
@@ -76,14 +77,15 @@ deps: .build/deps.stamp
 build: deps
 	$(SWIFT) build
 
-## Static archives for release builds: links to the archives of OpenSSL, jansson and libstdc++, and copies of their
-## pkg-config files pointing there, so that -lssl, -lcrypto, -ljansson and -lstdc++ find the archives first (a
-## library missing its archive stays dynamic). No libraries to load and bind: start-up is most of a one-shot `check`.
+## Static archives for release builds: links to the archives of OpenSSL, jansson, libyaml and libstdc++, and copies
+## of their pkg-config files pointing there, so that -lssl, -lcrypto, -ljansson, -lyaml and -lstdc++ find the archives
+## first (a library missing its archive stays dynamic). No libraries to load and bind: start-up is most of a one-shot
+## `check`.
 static-libs: deps
 	@mkdir -p $(STATIC_LIBS)/pkgconfig
 	@stdcxx="$$($${CC:-cc} -print-file-name=libstdc++.a)"; if [ -f "$$stdcxx" ]; then ln -sf "$$stdcxx" $(STATIC_LIBS)/; fi
 	@cp "$$(pkg-config --path openssl)" $(STATIC_LIBS)/pkgconfig/
-	@for package in libssl:ssl libcrypto:crypto jansson:jansson; do \
+	@for package in libssl:ssl libcrypto:crypto jansson:jansson yaml-0.1:yaml; do \
 	  name=$${package%%:*}; archive="$$(pkg-config --variable=libdir $$name)/lib$${package##*:}.a"; \
 	  if [ -f "$$archive" ]; then \
 	    ln -sf "$$archive" $(STATIC_LIBS)/; \

@@ -4,7 +4,7 @@ import PackageDescription
 /// Start-up is most of a one-shot `check`, which competes with `curl`. Release executables on Linux are linked without
 /// PIE: the dynamic loader then has no relative relocations to apply (57,000 here, dirtying 1.4 MB of data pages at
 /// every start), which halves the page faults of a start. The docker CLI's static builds are not PIE either.
-/// (`make release` also links OpenSSL, jansson and libstdc++ statically: see the Makefile's `static-libs`.)
+/// (`make release` also links OpenSSL, jansson, libyaml and libstdc++ statically: see the Makefile's `static-libs`.)
 let startupLinking: [LinkerSetting] = [
   .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))
 ]
@@ -33,10 +33,16 @@ let package = Package(
       pkgConfig: "openssl",
       providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
     ),
+    .systemLibrary(
+      name: "CYAML",
+      pkgConfig: "yaml-0.1",
+      providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+    ),
     .target(name: "JSON", dependencies: ["CJansson"]),
     .target(name: "JSONRPC", dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]),
-    // Reading devcontainer.json as the Dev Containers tools do; knows nothing of engines.
-    .target(name: "DevContainer", dependencies: ["JSON"]),
+    // Reading devcontainer.json (and the Compose files it names) as the Dev Containers tools do; knows nothing of
+    // engines.
+    .target(name: "DevContainer", dependencies: ["JSON", "CYAML"]),
     .target(
       name: "EngineKit",
       dependencies: [

@@ -16,14 +16,6 @@ public struct DevContainerConfiguration: Sendable, Hashable {
     public var origin: String
   }
 
-  /// A port published on the host, and where it came from (`appPort`, `runArgs -p`).
-  public struct PublishedPort: Sendable, Hashable {
-    /// The host address it binds, when one is given (`127.0.0.1:8080:80`).
-    public var address: String?
-    public var port: Int
-    public var origin: String
-  }
-
   /// `hostRequirements`.
   public struct HostRequirements: Sendable, Hashable {
     public var cpus: Int?
@@ -48,6 +40,8 @@ public struct DevContainerConfiguration: Sendable, Hashable {
   /// `dockerComposeFile`, absolute, in order.
   public var composeFiles: [String] = []
   public var service: String?
+  /// `runServices`: the Compose services `up` starts besides `service`; `nil` for all of them.
+  public var runServices: [String]?
   public var runArgs: [String] = []
   public var ports: [PublishedPort] = []
   public var bindMounts: [BindMount] = []
@@ -114,6 +108,7 @@ public struct DevContainerConfiguration: Sendable, Hashable {
     }
     composeFiles = try fields.strings("dockerComposeFile").map { absolute($0, in: folder) }
     service = try fields.string("service")
+    if document["runServices"] != nil { runServices = try fields.strings("runServices") }
     runArgs = try fields.strings("runArgs")
     ports = try fields.ports("appPort") + RunArguments(runArgs).publishedPorts
     bindMounts = try fields.mounts("mounts")
@@ -144,7 +139,7 @@ public struct DevContainerConfiguration: Sendable, Hashable {
     path.hasPrefix("/") ? path : "\(folder)/\(path)"
   }
 
-  private static func readWhole(_ path: String) throws(FileReadError) -> [UInt8] {
+  static func readWhole(_ path: String) throws(FileReadError) -> [UInt8] {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { throw FileReadError(errno: errno) }
     defer { close(descriptor) }
@@ -158,7 +153,7 @@ public struct DevContainerConfiguration: Sendable, Hashable {
       }
       if count == 0 { return bytes }
       bytes += chunk[..<count]
-      // A devcontainer.json is a few KiB; refuse what cannot be one.
+      // A devcontainer.json or Compose file is a few KiB; refuse what cannot be one.
       if bytes.count > 4 << 20 { throw FileReadError(errno: EFBIG) }
     }
   }

@@ -35,7 +35,8 @@ struct Fields {
     return strings
   }
 
-  /// `appPort`: a number (the same port on both sides), a `-p` string (`"8000:8010"`), or an array of these.
+  /// `appPort`: a number or a number in a string (the same port on both sides), a `-p` string (`"8000:8010"`), or an
+  /// array of these.
   func ports(_ key: String) throws(DevContainerError) -> [DevContainerConfiguration.PublishedPort] {
     guard let value = document[key], value != .null else { return [] }
     let items = value.arrayValue ?? [value]
@@ -43,8 +44,10 @@ struct Fields {
     for item in items {
       if let number = item.intValue, (1...65535).contains(number) {
         ports.append(.init(address: nil, port: Int(number), origin: key))
+      } else if let text = item.stringValue, let number = Int(text), (1...65535).contains(number) {
+        ports.append(.init(address: nil, port: number, origin: key))
       } else if let text = item.stringValue {
-        ports += RunArguments.publishedPort(text, origin: key).map { [$0] } ?? []
+        ports += DevContainerConfiguration.PublishedPort.parse(text, origin: key)
       } else {
         throw fail(key, "a port number, a \"host:container\" string, or an array of these")
       }

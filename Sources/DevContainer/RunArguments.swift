@@ -23,7 +23,7 @@ struct RunArguments {
   }
 
   var publishedPorts: [DevContainerConfiguration.PublishedPort] {
-    values(of: "-p", "--publish").compactMap { Self.publishedPort($0, origin: "runArgs") }
+    values(of: "-p", "--publish").flatMap { DevContainerConfiguration.PublishedPort.parse($0, origin: "runArgs") }
   }
 
   var bindMounts: [DevContainerConfiguration.BindMount] {
@@ -37,24 +37,6 @@ struct RunArguments {
       + values(of: nil, "--mount").compactMap {
         DevContainerConfiguration.BindMount(mountSpecification: $0, origin: "runArgs")
       }
-  }
-
-  /// `[ip:]hostPort:containerPort[/proto]`; a port range or a container port alone publishes no fixed host port.
-  /// `appPort`'s plain number publishes the same port on the host; `-p 80` publishes a random one.
-  static func publishedPort(_ text: String, origin: String) -> DevContainerConfiguration.PublishedPort? {
-    let withoutProtocol = text.split(separator: "/").first.map(String.init) ?? text
-    var parts = withoutProtocol.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-    // IPv6 addresses come bracketed: `[::1]:8080:80`.
-    if withoutProtocol.hasPrefix("["), let close = withoutProtocol.firstIndex(of: "]") {
-      let address = String(withoutProtocol[withoutProtocol.index(after: withoutProtocol.startIndex)..<close])
-      parts = [address] + withoutProtocol[close...].dropFirst(2).split(separator: ":").map(String.init)
-    }
-    switch parts.count {
-    case 1: return origin == "runArgs" ? nil : Int(parts[0]).map { .init(address: nil, port: $0, origin: origin) }
-    case 2: return Int(parts[0]).map { .init(address: nil, port: $0, origin: origin) }
-    case 3: return Int(parts[1]).map { .init(address: parts[0].isEmpty ? nil : parts[0], port: $0, origin: origin) }
-    default: return nil
-    }
   }
 }
 

@@ -84,6 +84,18 @@ struct DevContainerConfigurationTests {
     #expect(configuration.buildContext == workspace.file(".devcontainer/.."))
     #expect(configuration.composeFiles == [workspace.file(".devcontainer/a.yml"), "/abs/b.yml"])
     #expect(configuration.service == "app")
+    #expect(configuration.runServices == nil)
+  }
+
+  @Test(
+    "runServices: absent is every service, [] only the service itself",
+    arguments: [
+      (#"{"runServices": ["db", "cache"]}"#, ["db", "cache"] as [String]?), (#"{"runServices": []}"#, []), ("{}", nil),
+    ])
+  func runServices(text: String, runServices: [String]?) throws {
+    let (configuration, workspace) = try load(text)
+    defer { workspace.remove() }
+    #expect(configuration.runServices == runServices)
   }
 
   @Test("host ports from appPort and runArgs; bind mounts from mounts, workspaceMount and runArgs")
@@ -91,14 +103,16 @@ struct DevContainerConfigurationTests {
     let (configuration, workspace) = try load(
       """
       {"appPort": [3000, "127.0.0.1:8080:80", "9000:90"],
-       "runArgs": ["-p", "5432:5432", "--publish=6000:6000/udp", "-p", "80", "-v", "/srv/data:/data:ro", "-v", "vol:/v",
+       "runArgs": ["-p", "5432:5432", "--publish=6000:6000/udp", "-p", "80", "-p7000-7001:70-71",
+                   "-v", "/srv/data:/data:ro", "-v", "vol:/v",
                    "--mount", "type=bind,src=/srv/cache,dst=/cache", "--mount", "type=volume,source=x,target=/x"],
        "mounts": ["source=/srv/a,target=/a,type=bind", {"type": "bind", "source": "/srv/b", "target": "/b"},
                   {"type": "volume", "source": "v", "target": "/v"}, "source=v2,target=/v2,type=volume"]}
       """)
     defer { workspace.remove() }
-    #expect(configuration.ports.map(\.port) == [3000, 8080, 9000, 5432, 6000])
+    #expect(configuration.ports.map(\.port) == [3000, 8080, 9000, 5432, 6000, 7000, 7001])
     #expect(configuration.ports[1].address == "127.0.0.1")
+    #expect(configuration.ports.map(\.transport.rawValue) == ["tcp", "tcp", "tcp", "tcp", "udp", "tcp", "tcp"])
     #expect(configuration.bindMounts.map(\.source) == ["/srv/a", "/srv/b", "/srv/data", "/srv/cache"])
   }
 

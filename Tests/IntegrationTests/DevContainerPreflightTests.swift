@@ -234,27 +234,48 @@ struct DevContainerPreflightTests {
     }
   }
 
-  @Test(
-    "checked before up: a published host port in use, a missing credential helper, a Compose service that is not there")
-  func hostFindings() async throws {
-    try await withPreparedDaemon { daemon in
-      let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-      defer { close(listener) }
+  /// A socket on a port of loopback the kernel picks, held (a TCP one listening) until `close`; closed once only,
+  /// so a descriptor number reused by another of the process's files is never closed by mistake.
+  final class LoopbackSocket {
+    let descriptor: Int32
+    let port: Int
+    private var isOpen = true
+
+    init(udp: Bool = false) throws {
+      let descriptor = socket(AF_INET, Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
       var address = sockaddr_in()
       address.sin_family = sa_family_t(AF_INET)
       address.sin_addr.s_addr = inet_addr("127.0.0.1")
       let bound = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-          bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+          bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
         }
       }
-      #expect(bound == 0)
-      listen(listener, 1)
+      if !udp { listen(descriptor, 1) }
       var length = socklen_t(MemoryLayout<sockaddr_in>.size)
       _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
       }
-      let port = Int(UInt16(bigEndian: address.sin_port))
+      self.descriptor = descriptor
+      port = Int(UInt16(bigEndian: address.sin_port))
+      if bound != 0 { close() }
+      try #require(bound == 0)
+    }
+
+    func close() {
+      guard isOpen else { return }
+      isOpen = false
+      _ = Glibc.close(descriptor)
+    }
+  }
+
+  @Test(
+    "checked before up: a published host port in use, a missing credential helper, a Compose service that is not there")
+  func hostFindings() async throws {
+    try await withPreparedDaemon { daemon in
+      let listener = try LoopbackSocket()
+      defer { listener.close() }
+      let port = listener.port
       let project = try Project(
         daemon: daemon,
         devcontainerJSON: #"{"image": "\#(Self.image)", "appPort": [\#(port)], "runArgs": ["-p", "\#(port + 1):80"]}"#)
@@ -276,6 +297,69 @@ struct DevContainerPreflightTests {
       let (_, compose) = try await project.check()
       let missing = compose["issues"]?.arrayValue?.first { $0["code"] == "compose-service-missing" }
       #expect(missing?["message"]?.stringValue?.contains("(it has: app, db)") == true, "\(compose)")
+    }
+  }
+
+  /// Both a TCP port and a UDP one (in a flow-style service) are held; the fixed file passes the compose and ports
+  /// checks.
+  @Test("Compose: a published port held on loopback is port-in-use naming file and service; a YAML error, line:column")
+  func composePorts() async throws {
+    try await withPreparedDaemon { daemon in
+      let tcp = try LoopbackSocket()
+      defer { tcp.close() }
+      let udp = try LoopbackSocket(udp: true)
+      defer { udp.close() }
+      var project = try Project(
+        daemon: daemon, devcontainerJSON: #"{"dockerComposeFile": "compose.yml", "service": "app"}"#)
+      defer { project.workspace.remove() }
+      project.environment["APP_PORT"] = String(tcp.port)
+      let compose = project.folder + "/.devcontainer/compose.yml"
+      _ = try project.workspace.write(
+        """
+        x-image: &image
+          image: \(Self.image)
+        services:
+          app:
+            <<: *image
+            command: sleep infinity
+            ports:
+              - "${APP_PORT}:80"
+          "dns": {<<: *image, ports: [{target: 53, published: \(udp.port), protocol: udp}]}
+
+        """, to: "project/.devcontainer/compose.yml")
+      let (status, report) = try await project.check()
+      #expect(status == 1)
+      let ports = report["issues"]?.arrayValue?.filter { $0["code"] == "port-in-use" } ?? []
+      let messages = ports.compactMap { $0["message"]?.stringValue }
+      #expect(messages.count == 2, "\(report)")
+      #expect(messages.contains { $0.hasPrefix("port \(tcp.port) (service \"app\" in \(compose))") }, "\(messages)")
+      #expect(messages.contains { $0.hasPrefix("port \(udp.port)/udp (service \"dns\" in \(compose))") }, "\(messages)")
+      #expect(!Self.findings(report).codes.contains("compose-service-missing"))
+
+      // An unclosed quote: libyaml stops at the end of the file, line 6, column 1.
+      _ = try project.workspace.write(
+        "services:\n  app:\n    image: \(Self.image)\n    ports:\n      - \"\(tcp.port):80\n",
+        to: "project/.devcontainer/compose.yml")
+      let (invalidStatus, invalid) = try await project.check()
+      #expect(invalidStatus == 1)
+      let issue = invalid["issues"]?.arrayValue?.first { $0["code"] == "compose-file-invalid" }
+      #expect(
+        issue?["message"]?.stringValue?.contains("\(compose):6:1: found unexpected end of stream") == true, "\(invalid)"
+      )
+      #expect(issue?["recommendation"]?.stringValue?.contains("line 6, column 1") == true)
+      #expect(!Self.findings(invalid).codes.contains("port-in-use"))
+
+      // Fixed, and the ports released: nothing of ours is said against the project.
+      _ = try project.workspace.write(
+        "services:\n  app:\n    image: \(Self.image)\n    ports:\n      - \"\(tcp.port):80\"\n",
+        to: "project/.devcontainer/compose.yml")
+      tcp.close()
+      let (_, fixed) = try await project.check()
+      let fixedCodes = Self.findings(fixed).codes
+      #expect(!fixedCodes.contains { ["port-in-use", "compose-file-invalid", "compose-service-missing"].contains($0) })
+      let portsCheck = fixed["checks"]?.arrayValue?.first { $0["id"] == "devcontainer-ports" }
+      #expect(portsCheck?["status"] == "pass", "\(fixed)")
+      // docker compose itself is not installed everywhere: up for Compose is not run here.
     }
   }
 }

@@ -310,6 +310,7 @@ enum ErrorCorpus {
       "build-step-failed"),
     CorpusLine("no configuration file provided: not found", "compose-file-missing"),
     CorpusLine("no such service: app", "compose-service-missing"),
+    CorpusLine("yaml: line 5: did not find expected key", "compose-file-invalid"),
     CorpusLine("Error response from daemon: network devnet not found", "network-not-found"),
     CorpusLine("Error response from daemon: No such container: web", "container-not-found"),
     CorpusLine(

@@ -153,7 +153,8 @@ struct DevContainerBuildCheck: DiagnosticCheck {
   }
 }
 
-/// Docker Compose: its files exist and name the service; `docker compose` v2 (or `docker-compose`) is installed.
+/// Docker Compose: its files exist, are YAML shaped as Compose files, and name the service; `docker compose` v2 (or
+/// `docker-compose`) is installed.
 struct DevContainerComposeCheck: DiagnosticCheck {
   let id = "devcontainer-compose"
 
@@ -162,23 +163,27 @@ struct DevContainerComposeCheck: DiagnosticCheck {
       return .skip("no Docker Compose file")
     }
     var issues: [HealthReport.Issue] = []
-    var services: Set<String> = []
-    for file in configuration.composeFiles {
-      guard let text = HostFiles.contents(of: file).map({ String(decoding: $0, as: UTF8.self) }) else {
-        issues.append(
-          HealthReport.Issue(
-            code: "compose-file-missing", message: "the Compose file \(file) cannot be read",
-            recommendation: "Fix dockerComposeFile (relative to the devcontainer.json's folder)"))
-        continue
-      }
-      services.formUnion(ComposeServices.names(in: text))
+    for file in configuration.composeFiles where HostFiles.contents(of: file) == nil {
+      issues.append(
+        HealthReport.Issue(
+          code: "compose-file-missing", message: "the Compose file \(file) cannot be read",
+          recommendation: "Fix dockerComposeFile (relative to the devcontainer.json's folder)"))
     }
-    if let service = configuration.service, issues.isEmpty, !services.contains(service) {
+    var project: ComposeProject?
+    if issues.isEmpty {
+      do {
+        project = try ComposeProject.load(
+          configuration.composeFiles, environment: state.options.devContainer?.environment ?? [:])
+      } catch {
+        issues.append(Self.issue(for: error))
+      }
+    }
+    if let project, let service = configuration.service, project[service: service] == nil {
       issues.append(
         HealthReport.Issue(
           code: "compose-service-missing",
           message: "no service \"\(service)\" in \(configuration.composeFiles.joined(separator: ", ")) (it has: "
-            + "\(services.sorted().joined(separator: ", ")))",
+            + "\(project.serviceNames.sorted().joined(separator: ", ")))",
           recommendation: "Set \"service\" to one of the Compose file's services"))
     }
     let plugin = DockerPlugin(preflight: state.options.devContainer, timeout: state.options.commandTimeout)
@@ -191,31 +196,65 @@ struct DevContainerComposeCheck: DiagnosticCheck {
             ?? "neither docker compose nor docker-compose is installed",
           recommendation: "Install Docker Compose v2 (apt install docker-compose-plugin, or docker-compose)"))
     }
-    return .findings(issues, otherwise: "services: \(services.sorted().joined(separator: ", "))")
+    let names = project?.serviceNames.sorted().joined(separator: ", ") ?? ""
+    return .findings(issues, otherwise: "services: \(names)")
+  }
+
+  /// A Compose file that cannot be read, or is not YAML or not a Compose file: where, and libyaml's words.
+  static func issue(for error: DevContainerError) -> HealthReport.Issue {
+    if case .unreadable(let path, let reason) = error {
+      return HealthReport.Issue(
+        code: "compose-file-missing", message: "the Compose file \(path) cannot be read: \(reason)",
+        recommendation: "Fix dockerComposeFile (relative to the devcontainer.json's folder)")
+    }
+    var place = "the Compose file where it says"
+    if case .malformed(let path, let line, let column, _) = error {
+      place =
+        "\(path) at line \(line), column \(column) (indentation, a tab, a missing space after a colon, an "
+        + "unclosed quote or bracket)"
+    }
+    return HealthReport.Issue(
+      code: "compose-file-invalid", message: "the Compose file is not valid: \(error.description)",
+      recommendation: "Fix \(place); docker compose config shows the file as Compose reads it")
   }
 }
 
-/// The host ports it publishes (`appPort`, `runArgs -p`) are free: tried by binding them.
+/// The host ports it publishes (`appPort`, `runArgs -p`, the `ports:` of the Compose services `up` starts) are free:
+/// tried by binding them (a UDP socket for `/udp`).
 struct DevContainerPortsCheck: DiagnosticCheck {
   let id = "devcontainer-ports"
 
   func run(_ state: inout DiagnosisState) async -> CheckResult {
-    guard let configuration = state.devContainer, !configuration.ports.isEmpty else {
-      return .skip("no host port published")
+    guard let configuration = state.devContainer else { return .skip("no host port published") }
+    var ports = configuration.ports
+    let environment = state.options.devContainer?.environment ?? [:]
+    // A Compose file that does not load is devcontainer-compose's finding; its ports are then unknown.
+    var unknown = ""
+    if !configuration.composeFiles.isEmpty {
+      if let project = try? ComposeProject.load(configuration.composeFiles, environment: environment) {
+        let started = project.started(
+          service: configuration.service, runServices: configuration.runServices, environment: environment)
+        ports += started.flatMap(\.ports)
+      } else {
+        unknown = " (the Compose files' ports are unknown: they do not load, see devcontainer-compose)"
+      }
     }
+    guard !ports.isEmpty else { return .skip("no host port published" + unknown) }
     var issues: [HealthReport.Issue] = []
-    for published in configuration.ports {
-      if let failure = PortProbe.bind(port: published.port, address: published.address) {
+    for published in ports {
+      let udp = published.transport == .udp
+      if let failure = PortProbe.bind(port: published.port, address: published.address, udp: udp) {
+        let listing = udp ? "ss -lunp" : "ss -ltnp"
         issues.append(
           HealthReport.Issue(
             code: "port-in-use",
-            message: "port \(published.port) (\(published.origin)) cannot be published: \(failure)",
-            recommendation: "Stop what listens on port \(published.port) (ss -ltnp 'sport = :\(published.port)'), or "
-              + "publish another port"))
+            message: "port \(published.name) (\(published.origin)) cannot be published: \(failure)",
+            recommendation: "Stop what listens on port \(published.port) (\(listing) 'sport = :\(published.port)'), "
+              + "or publish another port"))
       }
     }
-    let list = configuration.ports.map { String($0.port) }.joined(separator: ", ")
-    return .findings(issues, otherwise: "free: \(list)")
+    let list = ports.map(\.name).joined(separator: ", ")
+    return .findings(issues, otherwise: "free: \(list)" + unknown)
   }
 }
 

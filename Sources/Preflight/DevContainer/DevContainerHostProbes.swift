@@ -44,52 +44,27 @@ struct DockerPlugin {
   }
 }
 
-/// The services a Compose file defines: the keys of its top-level `services:` mapping, read line by line (enough for
-/// the block style Compose files are written in; a service named only in flow style is not seen).
-enum ComposeServices {
-  static func names(in text: String) -> Set<String> {
-    var names: Set<String> = []
-    var inServices = false
-    var indent: Int?
-    for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-      let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-      guard !line.trimmingWhitespace.isEmpty else { continue }
-      let leading = line.prefix { $0 == " " }.count
-      if leading == 0 {
-        inServices = line.hasPrefix("services:")
-        indent = nil
-        continue
-      }
-      guard inServices else { continue }
-      if indent == nil { indent = leading }
-      guard leading == indent, let colon = line.firstIndex(of: ":") else { continue }
-      var name = String(line[..<colon]).trimmingWhitespace
-      if name.count >= 2, let quote = name.first, ["\"", "'"].contains(quote), name.last == quote {
-        name = String(name.dropFirst().dropLast())
-      }
-      names.insert(name)
-    }
-    return names
-  }
-}
-
 /// Whether a host port can be published: a bind to it, released at once.
 enum PortProbe {
-  /// `nil` when the port is free; else why not (`Address already in use`).
-  static func bind(port: Int, address: String?) -> String? {
+  /// `nil` when the port is free; else why not (`Address already in use`). `udp` binds a datagram socket.
+  static func bind(port: Int, address: String?, udp: Bool = false) -> String? {
+    let type = udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue)
     var hints = addrinfo()
-    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    hints.ai_socktype = type
     hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST
     var list: UnsafeMutablePointer<addrinfo>?
     guard getaddrinfo(address ?? "0.0.0.0", String(port), &hints, &list) == 0, let entry = list else {
       return "\(address ?? "0.0.0.0") is not an address of this machine"
     }
     defer { freeaddrinfo(list) }
-    let descriptor = socket(entry.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    let descriptor = socket(entry.pointee.ai_family, type | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard descriptor >= 0 else { return String(cString: strerror(errno)) }
     defer { close(descriptor) }
+    // As the engine's proxy binds: a port that only lingers in TIME_WAIT is free; one with a listener is not.
+    var on: Int32 = 1
+    if !udp { setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size)) }
     guard Glibc.bind(descriptor, entry.pointee.ai_addr, entry.pointee.ai_addrlen) == 0 else {
-      return "\(address ?? "0.0.0.0"):\(port): \(String(cString: strerror(errno)))"
+      return "\(address ?? "0.0.0.0"):\(port)\(udp ? "/udp" : ""): \(String(cString: strerror(errno)))"
     }
     return nil
   }

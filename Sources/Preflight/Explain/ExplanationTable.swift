@@ -324,6 +324,13 @@ extension ExplanationRule {
       meaning: "docker compose found no compose.yaml/docker-compose.yml in this directory or its parents",
       fix: "Run it where the file is, or name it with -f"
     ) { $0.hasAny("no configuration file provided", "can't find a suitable configuration file") },
+    // Compose reads its files with go-yaml, whose errors (libyaml's words, ported) start `yaml: line N:`.
+    ExplanationRule(
+      "compose-file-invalid", engine: false, finding: "a compose file is not valid YAML",
+      meaning: "docker compose could not parse a compose file: the line named is where the YAML parser gave up "
+        + "(the mistake is often just above it: indentation, a tab, an unclosed quote or bracket)",
+      fix: "Fix the file at that line; docker-preflight check --devcontainer names file, line and column"
+    ) { $0.hasAny("yaml: line ", "yaml: unmarshal errors") },
     ExplanationRule(
       "compose-service-missing", engine: false, finding: "the compose service did not exist",
       meaning: "The compose project has no service of that name",
