@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -88,4 +89,21 @@ struct EngineConnector {
 /// Named pipes are Windows objects; this build has no way to open one.
 struct NamedPipeUnavailable: Error {
   let path: String
+}
+
+/// The event loops engine calls run on.
+public enum EngineEventLoops {
+  /// One event loop thread instead of one per core: a process here asks one engine a few questions at a time, and a
+  /// thread fewer to start is start-up time and memory a one-shot `check` and an idle `serve` do not spend. Call it
+  /// before the first engine call; later it changes nothing.
+  public static func useOneThread() {
+    started.withLock { started in
+      guard !started else { return }
+      started = true
+      NIOSingletons.groupLoopCountSuggestion = 1
+      NIOSingletons.blockingPoolThreadCountSuggestion = 1
+    }
+  }
+
+  private static let started = Mutex(false)
 }

@@ -7,6 +7,17 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
   public init() {}
 
+  /// An empty object with room for `capacity` keys: what a parse of a known size starts from.
+  init(capacity: Int) {
+    keys.reserveCapacity(capacity)
+    values.reserveCapacity(capacity)
+  }
+
+  /// The members in key order, without the boxed iterator of `makeIterator()`: what the serializer walks.
+  func forEachMember(_ body: (String, JSONValue) -> Void) {
+    for key in keys { body(key, values[key]!) }
+  }
+
   public init(_ pairs: some Sequence<(String, JSONValue)>) {
     for (key, value) in pairs { self[key] = value }
   }

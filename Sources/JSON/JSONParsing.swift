@@ -52,7 +52,7 @@ extension JSONValue {
   init(jansson json: UnsafeMutablePointer<json_t>) {
     switch cjansson_typeof(json) {
     case JSON_OBJECT:
-      var object = JSONObject()
+      var object = JSONObject(capacity: json_object_size(json))
       var iterator = json_object_iter(json)
       while let current = iterator {
         let key = String(

@@ -10,54 +10,88 @@ extension JSONValue {
   }
 
   /// Appends compact JSON text to `output`, so that several messages can share one buffer.
+  ///
+  /// Written here, byte for byte as jansson's compact dump writes it (`"`, `\` and control characters escaped,
+  /// `\u001F` with capital hex; everything else as it is), rather than by building a jansson tree and dumping it:
+  /// that took 44 M of the 230 M instructions of 2,000 `serve` requests (callgrind). Doubles are still jansson's.
   public func appendSerialized(to output: inout [UInt8]) {
-    guard let root = makeJansson() else { return }
-    defer { cjansson_decref(root) }
-    let flags = Int(JSON_COMPACT | JSON_ENCODE_ANY)
-    withUnsafeMutablePointer(to: &output) { target in
-      _ = json_dump_callback(
-        root,
-        { chunk, size, context in
-          guard let chunk, let context else { return -1 }
-          context.assumingMemoryBound(to: [UInt8].self).pointee.append(
-            contentsOf: UnsafeRawBufferPointer(start: chunk, count: size))
-          return 0
-        }, target, flags)
+    switch self {
+    case .null: output.append(contentsOf: "null".utf8)
+    case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
+    case .int(let value): Self.appendInteger(value, to: &output)
+    case .double(let value): Self.appendReal(value, to: &output)
+    case .string(let value): Self.appendString(value, to: &output)
+    case .array(let elements):
+      output.append(UInt8(ascii: "["))
+      var first = true
+      for element in elements {
+        if !first { output.append(UInt8(ascii: ",")) }
+        first = false
+        element.appendSerialized(to: &output)
+      }
+      output.append(UInt8(ascii: "]"))
+    case .object(let members):
+      output.append(UInt8(ascii: "{"))
+      var first = true
+      members.forEachMember { key, value in
+        if !first { output.append(UInt8(ascii: ",")) }
+        first = false
+        Self.appendString(key, to: &output)
+        output.append(UInt8(ascii: ":"))
+        value.appendSerialized(to: &output)
+      }
+      output.append(UInt8(ascii: "}"))
     }
   }
 
-  /// A new jansson tree the caller owns; `nil` only if jansson cannot allocate.
-  private func makeJansson() -> UnsafeMutablePointer<json_t>? {
-    switch self {
-    case .null: return json_null()
-    case .bool(let value): return value ? json_true() : json_false()
-    case .int(let value): return json_integer(json_int_t(value))
-    case .double(let value): return value.isFinite ? json_real(value) : json_null()
-    case .string(var value):
-      return value.withUTF8 { utf8 in
-        utf8.withMemoryRebound(to: CChar.self) { text in
-          guard let base = text.baseAddress else { return json_string("") }
-          return json_stringn_nocheck(base, text.count)
+  private static func appendInteger(_ value: Int64, to output: inout [UInt8]) {
+    if value >= 0 && value < 10 {
+      output.append(UInt8(ascii: "0") &+ UInt8(value))
+    } else {
+      output.append(contentsOf: String(value).utf8)
+    }
+  }
+
+  private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+  private static func appendString(_ value: String, to output: inout [UInt8]) {
+    var value = value
+    output.append(UInt8(ascii: "\""))
+    value.withUTF8 { bytes in
+      var runStart = 0
+      for index in 0..<bytes.count {
+        let byte = bytes[index]
+        guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+        runStart = index + 1
+        output.append(UInt8(ascii: "\\"))
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(byte)
+        case 0x08: output.append(UInt8(ascii: "b"))
+        case 0x0C: output.append(UInt8(ascii: "f"))
+        case 0x0A: output.append(UInt8(ascii: "n"))
+        case 0x0D: output.append(UInt8(ascii: "r"))
+        case 0x09: output.append(UInt8(ascii: "t"))
+        default:
+          output.append(contentsOf: "u00".utf8)
+          output.append(hexDigits[Int(byte >> 4)])
+          output.append(hexDigits[Int(byte & 0xF)])
         }
       }
-    case .array(let elements):
-      guard let array = json_array() else { return nil }
-      for element in elements {
-        if let child = element.makeJansson() { json_array_append_new(array, child) }
-      }
-      return array
-    case .object(let members):
-      guard let object = json_object() else { return nil }
-      for (var key, value) in members {
-        guard let child = value.makeJansson() else { continue }
-        key.withUTF8 { utf8 in
-          utf8.withMemoryRebound(to: CChar.self) { text in
-            guard let base = text.baseAddress else { return _ = json_object_set_new_nocheck(object, "", child) }
-            _ = json_object_setn_new_nocheck(object, base, text.count, child)
-          }
-        }
-      }
-      return object
+      output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+    }
+    output.append(UInt8(ascii: "\""))
+  }
+
+  /// jansson's text for a double (`%.17g`, with `.0` added to integral values and the exponent trimmed); `null`
+  /// for the non-finite ones, which JSON cannot express.
+  private static func appendReal(_ value: Double, to output: inout [UInt8]) {
+    guard value.isFinite, let real = json_real(value) else { return output.append(contentsOf: "null".utf8) }
+    defer { cjansson_decref(real) }
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+      let count = json_dumpb(real, buffer.baseAddress, buffer.count, Int(JSON_ENCODE_ANY))
+      guard count > 0, count <= buffer.count else { return output.append(contentsOf: "null".utf8) }
+      output.append(contentsOf: UnsafeRawBufferPointer(start: buffer.baseAddress, count: count))
     }
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EngineKit
 import JSON
 import Preflight
 
@@ -43,9 +44,10 @@ public struct DockerPreflightCommand: AsyncParsableCommand {
   /// (a usage error is 2, as for the docker CLI, not 64).
   public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
     do {
+      EngineEventLoops.useOneThread()
       let arguments = GlobalOptions.movedAfterSubcommand(arguments)
       EngineHeadStart.begin(arguments)
-      var command = try parseDirectly(arguments)
+      var command = try PlainCommandLine.command(arguments) ?? parseDirectly(arguments)
       if var asyncCommand = command as? any AsyncParsableCommand {
         try await asyncCommand.run()
       } else {

@@ -39,6 +39,7 @@ public struct DockerShim {
   /// maybe wait), or nil when this process is not the shim.
   public static func prepare(commandLine: [String] = CommandLine.arguments) -> DockerShim? {
     guard let arguments = dockerArguments(of: commandLine) else { return nil }
+    EngineEventLoops.useOneThread()
     let environment = ProcessEnvironment.current
     var configuration = PreflightConfiguration()
     do {
