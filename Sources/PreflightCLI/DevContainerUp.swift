@@ -41,7 +41,10 @@ struct DevContainerUp: Equatable {
     -> DevContainerPreflight
   {
     var settings = settings
-    if let dockerPath { settings.dockerPath = dockerPath }
+    // A `--docker-path` that is this program (the shim) runs the docker CLI the shim finds: the checks find it so.
+    if let dockerPath, FileIdentity.currentExecutable.map({ FileIdentity(path: dockerPath) != $0 }) ?? true {
+      settings.dockerPath = dockerPath
+    }
     return DevContainerPreflight.load(configuration, environment: environment, configuration: settings)
   }
 }

@@ -1,3 +1,6 @@
+import Foundation
+import Preflight
+import TestSupport
 import Testing
 
 @testable import PreflightCLI
@@ -38,5 +41,22 @@ struct DevContainerUpTests {
     #expect((up != nil) == testCase.isUp)
     #expect(up?.configuration == testCase.configuration)
     #expect(up?.dockerPath == testCase.dockerPath)
+  }
+
+  @Test("--docker-path naming this program (the shim): the checks use the docker CLI on PATH, as the shim does")
+  func dockerPathThatIsTheShim() throws {
+    let directory = try TemporaryDirectory(prefix: "up")
+    defer { directory.remove() }
+    let shim = directory.file("docker")
+    try FileManager.default.createSymbolicLink(
+      atPath: shim, withDestinationPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+    let real = try directory.write("#!/bin/sh\n", to: "bin/docker", mode: 0o755)
+    let environment = ["PATH": "\(directory.path):\(directory.file("bin"))"]
+    let preflight = try #require(DevContainerUp(["devcontainer", "up", "--docker-path", shim]))
+      .preflight(environment: environment, configuration: PreflightConfiguration())
+    #expect(preflight.dockerCLI == real)
+    let other = try #require(DevContainerUp(["devcontainer", "up", "--docker-path", real]))
+      .preflight(environment: ["PATH": "/nowhere"], configuration: PreflightConfiguration())
+    #expect(other.dockerCLI == real)
   }
 }
