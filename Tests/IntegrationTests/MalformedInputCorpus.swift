@@ -410,7 +410,10 @@ enum MalformedInputCorpus {
           method.acceptsAnyStructuredParams
             ? .result(id: 1) : .errorMentioning(-32602, id: 1, text: "expected an object"))
       ]
-      if method.withoutParams != .notSent {
+      if let required = method.fields.first(where: { $0.required && !$0.path.contains(".") }) {
+        // An empty object lacks what the method requires.
+        arrays.append(paramsCase("[]", .errorMentioning(-32602, id: 1, text: required.path)))
+      } else if method.withoutParams != .notSent {
         var empty = paramsCase("[]", .result(id: 1))
         empty.changesSession = method.withoutParams == .answeredInOwnServer
         arrays.append(empty)
