@@ -10,6 +10,10 @@ import Testing
 /// runs is a real shell script whose `ulimit` really fails where this process may not raise its hard limit.
 @Suite("Heal: why a start failed (fixture sysvinit and systemd hosts)")
 struct HealStartFailureFixtureTests {
+  /// Each start fails at once; the budget only has to outlast a diagnosis on a loaded machine (in CI, 5 s did not:
+  /// the heal's deadline passed before its one step).
+  static let budget = Duration.seconds(60)
+
   @Test("fixture sysvinit host: the init script's ulimit above the hard limit fails; the heal reports service-limits")
   func serviceLimits() async throws {
     let scratch = try TemporaryDirectory(prefix: "sfh")
@@ -38,7 +42,7 @@ struct HealStartFailureFixtureTests {
     healer.probeEndpoint = try Endpoint(parsing: "unix://\(scratch.file("nothing.sock"))", source: .flag)
     // The fixture's own (empty) /proc: a dockerd another test runs on this host is no engine of this heal's to await.
     healer.diagnoseOptions.host = HostEnvironment(environment: paths.environment, systemRoot: root)
-    let outcome = try await healer.heal(HealRequest(strategies: ["sysvinit"], allow: true, timeout: .seconds(5)))
+    let outcome = try await healer.heal(HealRequest(strategies: ["sysvinit"], allow: true, timeout: Self.budget))
 
     #expect(!outcome.healed)
     let step = try #require(outcome.steps.first)
@@ -64,10 +68,10 @@ struct HealStartFailureFixtureTests {
     try stubs.add("systemctl", exitStatus: 1, output: "Job for docker.service failed because the control process exited")
     try stubs.add("journalctl", output: "unable to configure the Docker daemon with file /etc/docker/daemon.json")
     let root = scratch.file("root")
-    try scratch.write(
+    _ = try scratch.write(
       "[Service]\nExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n",
       to: "root/lib/systemd/system/docker.service")
-    try scratch.write(#"{"hosts": ["unix:///var/run/docker.sock"]}"#, to: "root/etc/docker/daemon.json")
+    _ = try scratch.write(#"{"hosts": ["unix:///var/run/docker.sock"]}"#, to: "root/etc/docker/daemon.json")
 
     var facts = HostFacts(
       os: .linux, endpoint: try Endpoint(parsing: "unix://\(root)/var/run/docker.sock", source: .default))
@@ -77,12 +81,14 @@ struct HealStartFailureFixtureTests {
     facts.systemdUnits = ["docker.service", "docker.socket"]
     facts.installedProviders = [.dockerEngine]
     facts.searchPath = [stubs.binDirectory]
-    let paths = PreflightPaths(environment: ["HOME": scratch.path, "XDG_STATE_HOME": scratch.file("state")])
+    let paths = PreflightPaths(environment: [
+      "HOME": scratch.path, "XDG_STATE_HOME": scratch.file("state"), "XDG_RUNTIME_DIR": scratch.file("run"),
+    ])
     var healer = Healer(facts: facts, configuration: PreflightConfiguration(), paths: paths)
     healer.probeEndpoint = try Endpoint(parsing: "unix://\(scratch.file("nothing.sock"))", source: .flag)
     // The fixture's own (empty) /proc: a dockerd another test runs on this host is no engine of this heal's to await.
     healer.diagnoseOptions.host = HostEnvironment(environment: paths.environment, systemRoot: root)
-    let outcome = try await healer.heal(HealRequest(strategies: ["systemd"], allow: true, timeout: .seconds(5)))
+    let outcome = try await healer.heal(HealRequest(strategies: ["systemd"], allow: true, timeout: Self.budget))
 
     #expect(!outcome.healed)
     let cause = try #require(outcome.report.issues.first)
