@@ -13,6 +13,14 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     values.reserveCapacity(capacity)
   }
 
+  /// Adds a key not yet present; `false` when it is (its value is then replaced): for a parse that refuses duplicates
+  /// and drops the object.
+  mutating func insertNew(_ key: String, _ value: JSONValue) -> Bool {
+    guard values.updateValue(value, forKey: key) == nil else { return false }
+    keys.append(key)
+    return true
+  }
+
   /// The members in key order, without the boxed iterator of `makeIterator()`: what the serializer walks.
   func forEachMember(_ body: (String, JSONValue) -> Void) {
     for key in keys { body(key, values[key]!) }
