@@ -24,14 +24,14 @@ struct JSONTextParser {
   /// Decoded bytes of the string with escapes being read, reused from string to string.
   private var scratch: [UInt8] = []
 
-  /// jansson refuses values nested deeper than 2048 (counting scalars); beyond our own limit a refusal sends the
-  /// input to the nesting scanner, which reports it.
-  private static let janssonDepthLimit = 2000
+  /// The deepest this parser recurses whatever the limit (jansson's own is 2048), so that its stack stays small on a
+  /// task's thread; deeper input goes to the nesting scanner and jansson as anything refused does.
+  private static let recursionLimit = 256
 
   init(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) {
     self.bytes = (bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: UInt8.self)
     self.count = bytes.count
-    self.maxDepth = min(maxDepth, Self.janssonDepthLimit)
+    self.maxDepth = min(maxDepth, Self.recursionLimit)
   }
 
   /// The document, or a refusal.

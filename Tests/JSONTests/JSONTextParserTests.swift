@@ -91,13 +91,17 @@ struct JSONTextParserTests {
   }
 
   @Test("nesting: within the limit is parsed, past it refused (and then reported by the nesting scanner)")
-  func depth() {
+  func depth() throws {
     let eight = Array((String(repeating: "[", count: 8) + String(repeating: "]", count: 8)).utf8)
     #expect(Self.swiftParse(eight, maxDepth: 8) != nil)
     #expect(Self.swiftParse(eight, maxDepth: 7) == nil)
     let objects = Array((String(repeating: #"{"a":"#, count: 9) + "1" + String(repeating: "}", count: 9)).utf8)
     #expect(Self.swiftParse(objects, maxDepth: 8) == nil)
     #expect(throws: JSONError.tooDeep(limit: 8)) { try JSONValue.parse(objects, limits: JSONLimits(maxDepth: 8)) }
+    // Past its own recursion limit the Swift parser hands over to jansson, even when the caller allows more.
+    let deep = Array((String(repeating: "[", count: 300) + String(repeating: "]", count: 300)).utf8)
+    #expect(Self.swiftParse(deep, maxDepth: 1000) == nil)
+    #expect(try JSONValue.parse(deep, limits: JSONLimits(maxDepth: 1000)) == Self.janssonParse(deep).get())
   }
 
   @Test("keys Swift calls equal but jansson does not are kept as the jansson path always kept them")
