@@ -4,11 +4,20 @@ extension JSONValue {
   /// Parses one JSON document (any value, not only objects and arrays).
   ///
   /// Strings may hold `\u0000`; duplicate keys in an object are rejected, since a message that says two
-  /// things at once has no single meaning. Size and depth are checked before jansson recurses.
+  /// things at once has no single meaning. ``JSONTextParser`` reads it; what that refuses goes to jansson, whose
+  /// error is the one thrown. Size is checked first, depth before jansson recurses.
   public static func parse(_ bytes: UnsafeRawBufferPointer, limits: JSONLimits = .default) throws(JSONError)
     -> JSONValue
   {
     guard bytes.count <= limits.maxBytes else { throw .tooLarge(size: bytes.count, limit: limits.maxBytes) }
+    var parser = JSONTextParser(bytes, maxDepth: limits.maxDepth)
+    if let value = try? parser.parseDocument() { return value }
+    return try parseWithJansson(bytes, limits: limits)
+  }
+
+  /// What the Swift parser refused: jansson decides, so that errors keep jansson's reason, line and column, and
+  /// anything jansson accepts that the Swift parser does not is still accepted.
+  static func parseWithJansson(_ bytes: UnsafeRawBufferPointer, limits: JSONLimits) throws(JSONError) -> JSONValue {
     if nestingExceeds(limits.maxDepth, in: bytes) { throw .tooDeep(limit: limits.maxDepth) }
     var error = json_error_t()
     let flags = Int(JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES)
