@@ -422,10 +422,18 @@ struct HealTests {
     let after = try await PreflightRun.run(["check", "--json", "--timeout", "2s"], environment: scene.environment)
 
     #expect(run.status == 0, "\(run.standardError)")
-    #expect(outcome?["steps"]?.arrayValue?.compactMap { $0["strategy"]?.stringValue } == ["sysvinit", "dockerd"])
-    #expect(outcome?["steps"]?[0]?["outcome"] == "failed")
-    #expect(outcome?["steps"]?[1]?["outcome"] == "ready")
-    #expect(outcome?["steps"]?[1]?["pid"]?.intValue == daemon.map { Int64($0.pid) })
+    let steps = outcome?["steps"]?.arrayValue ?? []
+    let detail = "\(steps) \(outcome?["leftovers"] ?? .null)"
+    // Under load a first dockerd may fail (its containerd slow to start) and leave files behind, which are removed
+    // and the step run once more: the outcome then lists what was removed.
+    let strategies = steps.compactMap { $0["strategy"]?.stringValue }
+    let retried = outcome?["leftovers"]?.arrayValue?.isEmpty == false
+    #expect(
+      strategies == ["sysvinit", "dockerd"] || (retried && strategies == ["sysvinit", "dockerd", "dockerd"]),
+      "\(detail)")
+    #expect(steps.first?["outcome"] == "failed")
+    #expect(steps.last?["outcome"] == "ready", "\(detail)")
+    #expect(steps.last?["pid"]?.intValue == daemon.map { Int64($0.pid) })
     #expect(outcome?["report"]?["healthy"] == true)
     #expect(daemon != nil)
     #expect(after.status == 1)
