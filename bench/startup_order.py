@@ -88,8 +88,9 @@ def main() -> int:
         try:
             env = dict(os.environ, DOCKER_HOST=daemon.host, HOME=str(directory))
             profiles = []
-            for name, arguments in [("check-json", ["check", "--json"]), ("check", ["check"]),
-                                    ("wait", ["wait", "--timeout", "30s"]), ("shim", ["docker", "version"])]:  # fmt: skip
+            commands = [("check-json", ["check", "--json"]), ("check", ["check"]),
+                        ("wait", ["wait", "--timeout", "30s"]), ("shim", ["docker", "version"])]  # fmt: skip
+            for name, arguments in commands:
                 profiles.append(directory / f"{name}.callgrind")
                 callgrind(stripped, arguments, profiles[-1], env)
             profiles.append(directory / "serve.callgrind")
