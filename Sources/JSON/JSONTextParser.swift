@@ -78,57 +78,57 @@ struct JSONTextParser {
   }
 
   private mutating func parseArray() throws(Refusal) -> JSONValue {
-    position += 1
-    depth += 1
-    guard depth <= maxDepth else { throw Refusal() }
+    try enterContainer()
     defer { depth -= 1 }
     var elements: [JSONValue] = []
-    skipWhitespace()
-    if position < count, bytes[position] == UInt8(ascii: "]") {
-      position += 1
-      return .array(elements)
-    }
-    while true {
+    if consumes(UInt8(ascii: "]")) { return .array(elements) }
+    repeat {
       elements.append(try parseValue())
-      skipWhitespace()
-      guard position < count else { throw Refusal() }
-      let byte = bytes[position]
-      position += 1
-      if byte == UInt8(ascii: ",") { continue }
-      if byte == UInt8(ascii: "]") { return .array(elements) }
-      throw Refusal()
-    }
+    } while try continuesAfterMember(closedBy: UInt8(ascii: "]"))
+    return .array(elements)
   }
 
   private mutating func parseObject() throws(Refusal) -> JSONValue {
+    try enterContainer()
+    defer { depth -= 1 }
+    var object = JSONObject()
+    if consumes(UInt8(ascii: "}")) { return .object(object) }
+    repeat {
+      guard consumes(UInt8(ascii: "\"")) else { throw Refusal() }
+      let key = try parseString(isKey: true)
+      guard consumes(UInt8(ascii: ":")) else { throw Refusal() }
+      let value = try parseValue()
+      guard object.insertNew(key, value) else { throw Refusal() }
+    } while try continuesAfterMember(closedBy: UInt8(ascii: "}"))
+    return .object(object)
+  }
+
+  /// Past an array's or object's opening byte, one level deeper; refused past the depth limit. The caller steps
+  /// back out (`depth -= 1`) when it is done.
+  private mutating func enterContainer() throws(Refusal) {
     position += 1
     depth += 1
     guard depth <= maxDepth else { throw Refusal() }
-    defer { depth -= 1 }
-    var object = JSONObject()
+  }
+
+  /// Whether `byte` comes next after any whitespace; it is consumed when it does.
+  private mutating func consumes(_ byte: UInt8) -> Bool {
     skipWhitespace()
-    if position < count, bytes[position] == UInt8(ascii: "}") {
-      position += 1
-      return .object(object)
-    }
-    while true {
-      skipWhitespace()
-      guard position < count, bytes[position] == UInt8(ascii: "\"") else { throw Refusal() }
-      position += 1
-      let key = try parseString(isKey: true)
-      skipWhitespace()
-      guard position < count, bytes[position] == UInt8(ascii: ":") else { throw Refusal() }
-      position += 1
-      let value = try parseValue()
-      guard object.insertNew(key, value) else { throw Refusal() }
-      skipWhitespace()
-      guard position < count else { throw Refusal() }
-      let byte = bytes[position]
-      position += 1
-      if byte == UInt8(ascii: ",") { continue }
-      if byte == UInt8(ascii: "}") { return .object(object) }
-      throw Refusal()
-    }
+    guard position < count, bytes[position] == byte else { return false }
+    position += 1
+    return true
+  }
+
+  /// After an element or member: `,` (another follows, `true`) or the container's `closing` byte (`false`);
+  /// anything else is refused.
+  private mutating func continuesAfterMember(closedBy closing: UInt8) throws(Refusal) -> Bool {
+    skipWhitespace()
+    guard position < count else { throw Refusal() }
+    let byte = bytes[position]
+    position += 1
+    if byte == UInt8(ascii: ",") { return true }
+    if byte == closing { return false }
+    throw Refusal()
   }
 
   @inline(__always)
