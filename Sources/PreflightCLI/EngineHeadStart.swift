@@ -22,7 +22,10 @@ enum EngineHeadStart {
 
   /// Starts the probe when `arguments` (global options already after the subcommand) are a plain `check`.
   static func begin(_ arguments: [String]) {
-    guard arguments.first == "check", let options = optionValues(Array(arguments.dropFirst())) else { return }
+    guard arguments.first == "check",
+      let options = PlainCommandLine.split(
+        Array(arguments.dropFirst()), flags: plainFlags, options: valueOptions)?.values
+    else { return }
     var environment = ProcessEnvironment.current
     if let directory = options["--config"] { environment["DOCKER_CONFIG"] = directory }
     let resolver = EndpointResolver(
@@ -41,31 +44,5 @@ enum EngineHeadStart {
       return nil
     }
     return probe
-  }
-
-  /// The values of the options in `arguments`, or `nil` when anything in them is not on the short lists (`--help`,
-  /// `--timeout`, a typo, an option given twice: the parser's business).
-  private static func optionValues(_ arguments: [String]) -> [String: String]? {
-    var values: [String: String] = [:]
-    var index = arguments.startIndex
-    while index < arguments.endIndex {
-      let argument = arguments[index]
-      index += 1
-      if plainFlags.contains(argument) { continue }
-      let name: String
-      let value: String
-      if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--") {
-        name = String(argument[..<equals])
-        value = String(argument[argument.index(after: equals)...])
-      } else if index < arguments.endIndex {
-        name = argument
-        value = arguments[index]
-        index += 1
-      } else {
-        return nil
-      }
-      guard valueOptions.contains(name), values.updateValue(value, forKey: name) == nil else { return nil }
-    }
-    return values
   }
 }

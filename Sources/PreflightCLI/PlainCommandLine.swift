@@ -18,7 +18,7 @@ enum PlainCommandLine {
   /// The command `arguments` (global options already after the subcommand) run, or `nil` for the parser to decide.
   static func command(_ arguments: [String]) -> (any ParsableCommand)? {
     guard let name = arguments.first, let allowed = flags[name],
-      let (given, values) = split(Array(arguments.dropFirst()), flags: allowed),
+      let (given, values) = split(Array(arguments.dropFirst()), flags: allowed, options: options),
       values["-H"] == nil || values["--host"] == nil
     else { return nil }
     var global = GlobalOptions()
@@ -48,8 +48,12 @@ enum PlainCommandLine {
     }
   }
 
-  /// The flags and option values of `arguments`, or `nil` when anything in them is not on the lists or comes twice.
-  private static func split(_ arguments: [String], flags allowed: Set<String>) -> (Set<String>, [String: String])? {
+  /// The flags and option values of `arguments`, or `nil` when anything in them is not on the lists `flags` and
+  /// `options`, comes twice, or is an option without a value (the parser's business). Shared with
+  /// ``EngineHeadStart``, which reads the same command line with lists of its own.
+  static func split(
+    _ arguments: [String], flags allowed: Set<String>, options: Set<String>
+  ) -> (flags: Set<String>, values: [String: String])? {
     var given: Set<String> = []
     var values: [String: String] = [:]
     var index = arguments.startIndex
