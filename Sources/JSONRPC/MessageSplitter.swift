@@ -152,7 +152,7 @@ public struct MessageSplitter: Sendable {
     let tokenEnd = buffer[max(start, lineScanned)...].firstIndex { !isTokenCharacter($0) } ?? buffer.count
     lineScanned = tokenEnd
     let token = buffer[start..<tokenEnd]
-    let name = Array("content-length".utf8)
+    let name = Self.contentLengthName.dropLast()  // without its colon: the token ends before it
     if token.count >= name.count, token.prefix(name.count).elementsEqual(name, by: { lowercase($0) == $1 }) {
       choose(.contentLength)
       return true

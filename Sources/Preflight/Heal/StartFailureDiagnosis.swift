@@ -38,8 +38,8 @@ public struct StartFailureEvidence: Sendable {
 ///
 /// Each cause is an issue whose code is stable: `daemon-config-invalid`, `daemon-config-conflict`,
 /// `rootless-runtime-dir`, `rootless-no-linger`, `service-limits`, `data-root-unwritable`, `data-root-full`,
-/// `cgroup-mismatch`, `kernel-modules-missing`, `firewall-backend`. The log is read only to learn what the start was doing when it
-/// failed (the firewall, kernel modules, cgroups), never to decide a cause a file or an errno can prove.
+/// `cgroup-mismatch`, `kernel-modules-missing`, `firewall-backend`. The log is read only to learn what the start was
+/// doing when it failed (the firewall, kernel modules, cgroups), never to decide a cause a file or an errno can prove.
 public struct StartFailureDiagnosis: Sendable {
   /// Prefixed to system paths: "" on a real host, a fixture tree in tests.
   public var systemRoot: String
