@@ -16,7 +16,8 @@ BINARY_NAME  := docker-preflight
 # then drop what nothing calls and put the start path together (link/startup-order.txt, see Package.swift).
 RELEASE_FLAGS := -c release --static-swift-stdlib --product $(BINARY_NAME) \
   -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections
-# System packages the build and the tests use (Debian names).
+# System packages the build and the tests use (Debian names); binutils: gold links the release binary, objcopy
+# strips what `make install` installs.
 # One per line, so that additions merge cleanly.
 APT_PACKAGES := \
   pkg-config \
@@ -36,6 +37,7 @@ APT_PACKAGES := \
   neovim \
   gcc \
   libc6-dev \
+  binutils \
   time \
 
 # What `make fuzz` needs on top: autotools to build jansson from Debian's source package, dpkg-dev to unpack it.
