@@ -67,7 +67,7 @@ struct HealRecoveryTests {
       let (second, outcome) = try await scene.heal(arguments)
       #expect(second.status == 0, "\(second.standardOutput) \(second.standardError)")
       #expect(outcome?["healed"] == true)
-      #expect(outcome?["steps"]?.arrayValue?.map { $0["outcome"] } == ["ready"])
+      #expect(outcome?["steps"]?.arrayValue?.map { $0["outcome"] } == ["ready"], "\(outcome?["steps"] ?? .null)")
       let removed = outcome?["leftovers"]?.arrayValue ?? []
       let pidFile = removed.first { $0["kind"] == "pidfile" }
       #expect(pidFile?["path"] == .string(daemon.pidFile))
