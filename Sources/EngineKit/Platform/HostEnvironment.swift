@@ -59,15 +59,19 @@ public struct HostEnvironment: Sendable {
   public static var current: HostEnvironment { HostEnvironment(environment: processEnvironment) }
 
   /// The environment of this process.
+  /// Split at the first `=` byte, as the C library's `getenv` reads it (a string's Character view would run grapheme
+  /// breaking over every byte: a one-shot check builds this a few times).
   public static var processEnvironment: [String: String] {
+    var count = 0
+    while environ[count] != nil { count += 1 }
     var result: [String: String] = [:]
-    var pointer = environ
-    while let entry = pointer.pointee {
-      let text = String(cString: entry)
-      if let equals = text.firstIndex(of: "=") {
-        result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-      }
-      pointer += 1
+    result.reserveCapacity(count)
+    for index in 0..<count {
+      guard let entry = environ[index], let equals = strchr(entry, Int32(UInt8(ascii: "="))) else { continue }
+      let nameLength = equals - entry
+      let name = UnsafeRawBufferPointer(start: entry, count: nameLength)
+      let value = UnsafeRawBufferPointer(start: equals + 1, count: strlen(equals + 1))
+      result[String(decoding: name, as: UTF8.self)] = String(decoding: value, as: UTF8.self)
     }
     return result
   }
@@ -93,7 +97,7 @@ public struct HostEnvironment: Sendable {
 
   /// The directories of `PATH`, in order.
   public var searchPath: [String] {
-    (environment["PATH"] ?? "").split(separator: ":").map(String.init).filter { !$0.isEmpty }
+    (environment["PATH"] ?? "").utf8.split(separator: UInt8(ascii: ":")).map { String(Substring($0)) }
   }
 
   /// A Windows program reached through WSL interop: on PATH (WSL appends the Windows PATH by default), else in

@@ -85,12 +85,13 @@ public struct InstalledProviderScan: Sendable {
       let owner = table.attribution(of: socket.endpoint)?.provider ?? socket.provider
       evidence[owner, default: []].append(.socket(path: path, state: state, instance: socket.instance))
     }
+    let searchPath = host.searchPath
     for (program, provider) in programs {
-      if let path = ExecutableSearch.find(program, in: host.searchPath) {
+      if let path = ExecutableSearch.find(program, in: searchPath) {
         evidence[provider, default: []].append(.program(path: path))
       }
     }
-    let dockerCLI = ExecutableSearch.find("docker", in: host.searchPath)
+    let dockerCLI = ExecutableSearch.find("docker", in: searchPath)
     if let dockerCLI, let resolved = HostFiles.resolved(dockerCLI), isDesktopCLI(resolved) {
       evidence[.dockerDesktop, default: []].append(.program(path: resolved))
     }
