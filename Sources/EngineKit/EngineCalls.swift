@@ -12,22 +12,19 @@ public struct PingResult: Sendable, Hashable, Codable {
 }
 
 /// `GET /version`, the fields we use.
+///
+/// Read from the answer's JSON by hand, as ``SystemInfo`` is: a synthesized `Decodable` costs a one-shot `check` a
+/// scan of every protocol conformance in the binary per coding-keys type, on the path between the engine's answer and
+/// the report.
 public struct EngineVersion: Sendable, Hashable, Decodable {
-  public struct Component: Sendable, Hashable, Decodable {
+  public struct Component: Sendable, Hashable {
     public var name: String
     public var version: String?
-    public var details: [String: JSONValue]?
-    enum CodingKeys: String, CodingKey {
-      case name = "Name", version = "Version", details = "Details"
-    }
-  }
-  struct PlatformName: Sendable, Hashable, Decodable {
-    var Name: String?
+    public var details: JSONObject?
   }
 
   /// `Platform.Name`: `Docker Engine - Community`, `Docker Desktop 4.37.1 (178610)`; empty for distribution builds.
-  public var platformName: String? { platform?.Name }
-  var platform: PlatformName?
+  public var platformName: String?
   public var components: [Component]?
   public var version: String
   public var apiVersion: String
@@ -36,9 +33,29 @@ public struct EngineVersion: Sendable, Hashable, Decodable {
   public var arch: String?
   public var kernelVersion: String?
 
-  enum CodingKeys: String, CodingKey {
-    case platform = "Platform", components = "Components", version = "Version", apiVersion = "ApiVersion"
-    case minAPIVersion = "MinAPIVersion", os = "Os", arch = "Arch", kernelVersion = "KernelVersion"
+  /// Throws ``IncompleteEngineAnswer`` when `Version` or `ApiVersion` is missing or a component has no `Name`.
+  public init(json: JSONValue) throws(IncompleteEngineAnswer) {
+    func string(_ key: String) -> String? { json[key]?.stringValue }
+    guard let version = string("Version"), let apiVersion = string("ApiVersion") else {
+      throw IncompleteEngineAnswer(missing: "Version, ApiVersion")
+    }
+    self.version = version
+    self.apiVersion = apiVersion
+    platformName = json["Platform"]?["Name"]?.stringValue
+    minAPIVersion = string("MinAPIVersion")
+    os = string("Os")
+    arch = string("Arch")
+    kernelVersion = string("KernelVersion")
+    components = try json["Components"]?.arrayValue?.map { component throws(IncompleteEngineAnswer) in
+      guard let name = component["Name"]?.stringValue else { throw IncompleteEngineAnswer(missing: "Components[].Name") }
+      return Component(
+        name: name, version: component["Version"]?.stringValue,
+        details: component["Details"]?.objectValue)
+    }
+  }
+
+  public init(from decoder: any Decoder) throws {
+    try self.init(json: try decoder.singleValueContainer().decode(JSONValue.self))
   }
 
   /// What the engine calls itself: Docker's platform name (`Docker Engine - Community`, `Docker Desktop 4.37.1 …`),
@@ -54,11 +71,17 @@ public struct EngineVersion: Sendable, Hashable, Decodable {
 }
 
 extension EngineSession {
+  /// The first request of ``ping(timeout:)``, of ``version(timeout:)`` and of ``info()``: what an ``EarlyRequest`` may
+  /// send ahead of them.
+  public static let pingRequest = EngineRequest(.HEAD, "/_ping")
+  public static let versionRequest = EngineRequest(.GET, "/version")
+  public static let infoRequest = EngineRequest(.GET, "/info")
+
   /// `HEAD /_ping`, falling back to `GET` (as the docker CLI does) when the answer lacks Docker's headers and the
   /// connection stays open. A 5xx means the daemon is up but still starting; an answer without Docker's headers and
   /// without `OK` is not an engine.
   public func ping(timeout: Duration? = nil) async throws -> PingResult {
-    var response = try await send(EngineRequest(.HEAD, "/_ping"), timeout: timeout)
+    var response = try await send(Self.pingRequest, timeout: timeout)
     if response.header("Api-Version") == nil && response.keepsConnectionOpen {
       response = try await send(EngineRequest(.GET, "/_ping"), timeout: timeout)
     }
@@ -98,8 +121,8 @@ extension EngineSession {
 
   /// `GET /version`; a 5xx is "still starting", an unreadable body "not an engine".
   public func version(timeout: Duration? = nil) async throws -> EngineVersion {
-    let response = try await send(EngineRequest(.GET, "/version"), timeout: timeout)
-    return try decode(EngineVersion.self, from: response, call: "/version")
+    let response = try await send(Self.versionRequest, timeout: timeout)
+    return try decode(response, call: "/version", as: EngineVersion.init(json:))
   }
 
   /// The API version to talk in, as the docker CLI negotiates it: the lower of ours and the daemon's `Api-Version`
@@ -115,7 +138,7 @@ extension EngineSession {
     "/v\(try await negotiateAPIVersion())\(path)"
   }
 
-  func decode<T: Decodable>(_ type: T.Type, from response: EngineResponse, call: String) throws -> T {
+  func decode<T>(_ response: EngineResponse, call: String, as read: (JSONValue) throws -> T) throws -> T {
     if response.status >= 500 {
       throw EngineError(
         kind: .engineStarting, endpoint: endpoint.host,
@@ -124,7 +147,7 @@ extension EngineSession {
     }
     do {
       guard response.status == 200 else { throw EngineConnectionFailure.closedMidResponse }
-      return try JSONValueDecoder().decode(type, from: try JSONValue.parse(response.body))
+      return try read(try JSONValue.parse(response.body))
     } catch {
       throw EngineError(
         kind: .notAnEngine, endpoint: endpoint.host,
@@ -132,4 +155,10 @@ extension EngineSession {
         recommendation: "Point DOCKER_HOST (or the context) at the engine's socket")
     }
   }
+}
+
+/// An answer without what every engine sends: `/version` without `Version`, `/info` that is not an object.
+public struct IncompleteEngineAnswer: Error, Sendable, Hashable {
+  /// What was missing.
+  public var missing: String
 }

@@ -95,6 +95,9 @@ public struct SystemInfo: Sendable, Hashable, Decodable {
 extension EngineSession {
   /// `GET /info`; a 5xx is "still starting", an answer that is not a JSON object "not an engine".
   public func info() async throws -> SystemInfo {
-    try decode(SystemInfo.self, from: try await send(EngineRequest(.GET, "/info")), call: "/info")
+    try decode(try await send(Self.infoRequest), call: "/info") { json throws in
+      guard case .object = json else { throw IncompleteEngineAnswer(missing: "an object") }
+      return SystemInfo(json: json)
+    }
   }
 }
