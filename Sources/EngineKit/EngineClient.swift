@@ -72,13 +72,19 @@ public struct EngineClient: Sendable {
   /// Opens one connection and runs `body` with it; requests on the session go one after another on that
   /// connection (keep-alive), which saves a connect per call. The connection (and an ssh child) is gone when this
   /// returns. Cancelling the calling task closes the connection at once.
-  public func withSession<T>(_ body: (EngineSession) async throws -> T) async throws(EngineError) -> T {
+  ///
+  /// With `early`, the session adopts that request's socket (when it is still there) and its first request must be
+  /// that one: it is answered without being written again.
+  public func withSession<T>(
+    early: EarlyRequest? = nil, _ body: (EngineSession) async throws -> T
+  ) async throws(EngineError) -> T {
     let classifier = EngineErrorClassifier(endpoint: endpoint, connectTimeout: timeout)
     let watchdog = CallWatchdog()
     var tunnel: SSHTunnel?
     do {
       let tls = try tlsContext?.get()
-      let connection = try await EngineConnector(endpoint: endpoint, tls: tls, ssh: ssh).connect(timeout: timeout)
+      let connection = try await EngineConnector(endpoint: endpoint, tls: tls, ssh: ssh)
+        .connect(timeout: timeout, early: early)
       tunnel = connection.tunnel
       let channel = connection.channel.channel
       let result = try await withTaskCancellationHandler {
@@ -138,6 +144,7 @@ public final class EngineSession {
   private let watchdog: CallWatchdog
   /// The last answer said the server closes the connection after it.
   private var closing = false
+  static let userAgent = "docker-preflight"
 
   init(
     client: EngineClient, channel: any Channel, outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>,
@@ -219,7 +226,7 @@ public final class EngineSession {
   private func write(_ request: EngineRequest) async throws {
     var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.path)
     head.headers.add(name: "Host", value: hostHeader)
-    head.headers.add(name: "User-Agent", value: "docker-preflight")
+    head.headers.add(name: "User-Agent", value: Self.userAgent)
     if let body = request.body {
       head.headers.add(name: "Content-Type", value: "application/json")
       head.headers.add(name: "Content-Length", value: String(body.count))
@@ -261,6 +268,8 @@ final class CallWatchdog: Sendable {
 /// Failures of the exchange itself that NIO does not name.
 enum EngineConnectionFailure: Error {
   case closedMidResponse
+  /// A session's first request was not the ``EarlyRequest`` already written on its socket.
+  case notTheEarlyRequest
   /// The server said it closes the connection after its answer, and another request was to follow.
   case closedAfterAnswer
   case bodyTooLarge(limit: Int)

@@ -25,9 +25,16 @@ struct EngineConnector {
   let tls: TLSContext?
   let ssh: SSHOptions
 
-  func connect(timeout: Duration) async throws -> EngineConnection {
+  /// With `early` (and its socket not yet taken), the channel adopts that socket instead of connecting.
+  func connect(timeout: Duration, early: EarlyRequest? = nil) async throws -> EngineConnection {
     let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
       .connectTimeout(TimeAmount(max(timeout, .milliseconds(1))))
+    if let early, let socket = early.take() {
+      let channel = try await bootstrap.withConnectedSocket(socket) { channel in
+        channel.eventLoop.makeCompletedFuture { try Self.addHTTPHandlers(to: channel, early: early.request) }
+      }
+      return EngineConnection(channel: channel, tunnel: nil)
+    }
     switch endpoint.transport {
     case .unix(let path):
       let channel = try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: Self.httpHandlers)
@@ -75,13 +82,21 @@ struct EngineConnector {
   /// Header fields a response may carry: dockerd sends about ten; NIO alone would allow 65,534 (within 80 KiB).
   static let maxHeaderFields = 256
 
-  private static func addHTTPHandlers(to channel: any Channel) throws -> EngineConnection.HTTPChannel {
+  /// NIO's HTTP client handlers (as `addHTTPClientHandlers` installs them), between the two halves of the head limit;
+  /// after an ``EarlyRequest``, its gate goes between the encoder and the decoder.
+  private static func addHTTPHandlers(
+    to channel: any Channel, early: EngineRequest? = nil
+  ) throws -> EngineConnection.HTTPChannel {
     let limit = ResponseHeadLimit.handlers()
     var decoderLimits = NIOHTTPDecoderLimitConfiguration()
     decoderLimits.maxHeaderFieldCount = maxHeaderFields
-    try channel.pipeline.syncOperations.addHandler(limit.counter)
-    try channel.pipeline.syncOperations.addHTTPClientHandlers(decoderLimitConfiguration: decoderLimits)
-    try channel.pipeline.syncOperations.addHandler(limit.observer)
+    var handlers: [any ChannelHandler] = [limit.counter, HTTPRequestEncoder()]
+    if let early { handlers.append(EarlyRequest.Gate(sent: early)) }
+    handlers += [
+      ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)),
+      NIOHTTPRequestHeadersValidator(), limit.observer,
+    ]
+    try channel.pipeline.syncOperations.addHandlers(handlers)
     return try EngineConnection.HTTPChannel(wrappingChannelSynchronously: channel)
   }
 }

@@ -9,7 +9,9 @@ import Synchronization
 /// wanted, once.
 ///
 /// Where a connection is cheap (a unix socket, TCP) each question has its own; over ssh, where a connection is an ssh
-/// process, `_ping` and `/version` share one, in that order.
+/// process, `_ping` and `/version` share one, in that order. On a unix socket the questions asked at the start are
+/// written before SwiftNIO is set up (``EarlyRequest``): the engine works on them while this process gets ready to
+/// read the answers.
 public final class EngineProbe: Sendable {
   /// What may be asked beside `_ping`.
   public enum Question: Sendable, Hashable {
@@ -33,13 +35,20 @@ public final class EngineProbe: Sendable {
       let both = Task { await Self.pingThenVersion(client) }
       ping = Task { await both.value.ping }
       version.withLock { $0 = Task { await both.value.version } }
+      if asking.contains(.systemInfo) { _ = infoRequest() }
     } else {
+      // The slow questions first.
+      let earlyVersion = asking.contains(.version) ? EarlyRequest.send(EngineSession.versionRequest, with: client) : nil
+      let earlyInfo = asking.contains(.systemInfo) ? EarlyRequest.send(EngineSession.infoRequest, with: client) : nil
+      let earlyPing = EarlyRequest.send(EngineSession.pingRequest, with: client)
       ping = Task {
-        await Self.result { () throws(EngineError) in try await client.withSession { try await $0.ping() } }
+        await Self.result { () throws(EngineError) in
+          try await client.withSession(early: earlyPing) { try await $0.ping() }
+        }
       }
-      if asking.contains(.version) { _ = versionRequest() }
+      if asking.contains(.version) { _ = versionRequest(early: earlyVersion) }
+      if asking.contains(.systemInfo) { _ = infoRequest(early: earlyInfo) }
     }
-    if asking.contains(.systemInfo) { _ = infoRequest() }
   }
 
   /// What `_ping` said.
@@ -68,16 +77,20 @@ public final class EngineProbe: Sendable {
     info.withLock { $0?.cancel() }
   }
 
-  private func versionRequest() -> Task<Result<EngineVersion, EngineError>, Never> {
+  private func versionRequest(early: EarlyRequest? = nil) -> Task<Result<EngineVersion, EngineError>, Never> {
     let client = client
     return Self.once(version) {
-      Task { await Self.result { () throws(EngineError) in try await client.withSession { try await $0.version() } } }
+      Task {
+        await Self.result { () throws(EngineError) in
+          try await client.withSession(early: early) { try await $0.version() }
+        }
+      }
     }
   }
 
-  private func infoRequest() -> Task<SystemInfo?, Never> {
+  private func infoRequest(early: EarlyRequest? = nil) -> Task<SystemInfo?, Never> {
     let client = client
-    return Self.once(info) { Task { try? await client.withSession { try await $0.info() } } }
+    return Self.once(info) { Task { try? await client.withSession(early: early) { try await $0.info() } } }
   }
 
   /// What `question` comes to. The questions run in tasks of their own, which a cancelled waiter does not cancel by
