@@ -47,7 +47,11 @@ public final class EarlyRequest: Sendable {
     guard fits else { return nil }
     #if canImport(Darwin)
       let descriptor = socket(AF_UNIX, SOCK_STREAM, 0)
+      var on: CInt = 1
+      setsockopt(descriptor, SOL_SOCKET, SO_NOSIGPIPE, &on, socklen_t(MemoryLayout<CInt>.size))
+      let noSignal: CInt = 0
     #else
+      let noSignal = CInt(MSG_NOSIGNAL)
       let type = SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue
       let descriptor = socket(AF_UNIX, CInt(type), 0)
     #endif
@@ -60,8 +64,9 @@ public final class EarlyRequest: Sendable {
     let text = "\(request.method.rawValue) \(request.path) HTTP/1.1\r\nHost: \(client.hostHeader)\r\n"
       + "User-Agent: \(EngineSession.userAgent)\r\n\r\n"
     let bytes = Array(text.utf8)
-    guard connected == 0, bytes.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == bytes.count
-    else {
+    // A listener that hangs up at once makes the write fail with EPIPE: without MSG_NOSIGNAL it would be SIGPIPE.
+    let written = connected == 0 ? bytes.withUnsafeBytes { systemSend(descriptor, $0.baseAddress, $0.count, noSignal) } : -1
+    guard written == bytes.count else {
       close(descriptor)
       return nil
     }
@@ -105,4 +110,9 @@ public final class EarlyRequest: Sendable {
       if passing { context.read() } else { readWaiting = true }
     }
   }
+}
+
+/// The C library's `send`, which ``EarlyRequest/send(_:with:)`` hides.
+private func systemSend(_ socket: CInt, _ bytes: UnsafeRawPointer?, _ count: Int, _ flags: CInt) -> Int {
+  send(socket, bytes, count, flags)
 }

@@ -47,7 +47,9 @@ public struct EngineVersion: Sendable, Hashable, Decodable {
     arch = string("Arch")
     kernelVersion = string("KernelVersion")
     components = try json["Components"]?.arrayValue?.map { component throws(IncompleteEngineAnswer) in
-      guard let name = component["Name"]?.stringValue else { throw IncompleteEngineAnswer(missing: "Components[].Name") }
+      guard let name = component["Name"]?.stringValue else {
+        throw IncompleteEngineAnswer(missing: "Components[].Name")
+      }
       return Component(
         name: name, version: component["Version"]?.stringValue,
         details: component["Details"]?.objectValue)

@@ -48,7 +48,7 @@ public struct EngineClient: Sendable {
   /// Daemons whose API is older are refused with `api-too-old` when the API version is negotiated.
   public let minimumAPIVersion: APIVersion
   /// Built once per client: the files are read here, not per connection.
-  private let tlsContext: Result<TLSContext, TLSError>?
+  private let tls: TLSSetup
   /// The largest response body read; an engine has no business sending more for the calls we make.
   public static let maxBodyBytes = 16 << 20
 
@@ -63,9 +63,9 @@ public struct EngineClient: Sendable {
     self.ssh = ssh
     self.minimumAPIVersion = minimumAPIVersion
     if case .tcp = endpoint.transport, let options = endpoint.tls {
-      tlsContext = Result { () throws(TLSError) in try TLSContext(options) }
+      do { tls = .ready(try TLSContext(options)) } catch { tls = .failed(error) }
     } else {
-      tlsContext = nil
+      tls = .none
     }
   }
 
@@ -82,8 +82,7 @@ public struct EngineClient: Sendable {
     let watchdog = CallWatchdog()
     var tunnel: SSHTunnel?
     do {
-      let tls = try tlsContext?.get()
-      let connection = try await EngineConnector(endpoint: endpoint, tls: tls, ssh: ssh)
+      let connection = try await EngineConnector(endpoint: endpoint, tls: try tls.context(), ssh: ssh)
         .connect(timeout: timeout, early: early)
       tunnel = connection.tunnel
       let channel = connection.channel.channel
@@ -124,6 +123,23 @@ public struct EngineClient: Sendable {
       return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
     return "localhost"
+  }
+}
+
+/// A client's TLS context, or why it could not be made. Not a `Result`: instantiating `Result<_, TLSError>` costs the
+/// first client a lookup of `TLSError: Error`, a scan of every conformance record in the binary, before a one-shot
+/// `check` asks its first question.
+private enum TLSSetup: Sendable {
+  case none
+  case ready(TLSContext)
+  case failed(TLSError)
+
+  func context() throws(TLSError) -> TLSContext? {
+    switch self {
+    case .none: nil
+    case .ready(let context): context
+    case .failed(let error): throw error
+    }
   }
 }
 

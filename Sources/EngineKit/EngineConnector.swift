@@ -27,7 +27,7 @@ struct EngineConnector {
 
   /// With `early` (and its socket not yet taken), the channel adopts that socket instead of connecting.
   func connect(timeout: Duration, early: EarlyRequest? = nil) async throws -> EngineConnection {
-    let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    let bootstrap = ClientBootstrap(group: EngineEventLoops.group)
       .connectTimeout(TimeAmount(max(timeout, .milliseconds(1))))
     if let early, let socket = early.take() {
       let channel = try await bootstrap.withConnectedSocket(socket) { channel in
@@ -58,7 +58,7 @@ struct EngineConnector {
         user: user, host: host, port: port, socketPath: socketPath, connectTimeout: timeout, options: ssh)
       let tunnel = try SSHTunnel.launch(arguments, options: ssh)
       do {
-        let channel = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await NIOPipeBootstrap(group: EngineEventLoops.group)
           .takingOwnershipOfDescriptors(
             input: tunnel.input, output: tunnel.output, channelInitializer: Self.httpHandlers)
         return EngineConnection(channel: channel, tunnel: tunnel)
@@ -110,15 +110,24 @@ struct NamedPipeUnavailable: Error {
 public enum EngineEventLoops {
   /// One event loop thread instead of one per core: a process here asks one engine a few questions at a time, and a
   /// thread fewer to start is start-up time and memory a one-shot `check` and an idle `serve` do not spend. Call it
-  /// before the first engine call; later it changes nothing.
+  /// before the first engine call; later it changes nothing. NIO is told at the first connection, not here: telling it
+  /// costs a lookup of a conformance (a scan of the binary's records), which a one-shot `check` makes after its
+  /// early requests are out rather than before.
   public static func useOneThread() {
-    started.withLock { started in
-      guard !started else { return }
-      started = true
-      NIOSingletons.groupLoopCountSuggestion = 1
-      NIOSingletons.blockingPoolThreadCountSuggestion = 1
-    }
+    oneThread.withLock { $0 = true }
   }
 
-  private static let started = Mutex(false)
+  /// NIO's singleton group, sized first as asked.
+  static var group: MultiThreadedEventLoopGroup {
+    _ = sized
+    return .singleton
+  }
+
+  private static let oneThread = Mutex(false)
+  private static let sized: Bool = {
+    guard oneThread.withLock({ $0 }) else { return false }
+    NIOSingletons.groupLoopCountSuggestion = 1
+    NIOSingletons.blockingPoolThreadCountSuggestion = 1
+    return true
+  }()
 }

@@ -14,7 +14,7 @@ struct EndpointCheck: DiagnosticCheck {
 struct ConnectivityCheck: DiagnosticCheck {
   let id = "connectivity"
   var asksVersion = true
-  var questions: Set<EngineProbe.Question> { asksVersion ? [.version] : [] }
+  var questions: EngineProbe.Questions { asksVersion ? [.version] : [] }
 
   func run(_ state: inout DiagnosisState) async -> CheckResult {
     do {

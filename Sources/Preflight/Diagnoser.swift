@@ -34,12 +34,12 @@ public struct Diagnoser: Sendable {
   public static var readinessChecks: [any DiagnosticCheck] { [EndpointCheck(), ConnectivityCheck(asksVersion: false)] }
 
   /// What the checks read of the engine beside `_ping`.
-  public var questions: Set<EngineProbe.Question> { Self.questions(of: checks) }
+  public var questions: EngineProbe.Questions { Self.questions(of: checks) }
 
   /// What the standard checks read of the engine beside `_ping`.
-  public static var standardQuestions: Set<EngineProbe.Question> { questions(of: standardChecks) }
+  public static var standardQuestions: EngineProbe.Questions { questions(of: standardChecks) }
 
-  private static func questions(of checks: [any DiagnosticCheck]) -> Set<EngineProbe.Question> {
+  private static func questions(of checks: [any DiagnosticCheck]) -> EngineProbe.Questions {
     checks.reduce(into: []) { $0.formUnion($1.questions) }
   }
 
@@ -51,17 +51,21 @@ public struct Diagnoser: Sendable {
     let probe = probe ?? EngineProbe.start(options.client(for: endpoint), asking: questions)
     defer { probe.cancel() }
     var state = DiagnosisState(endpoint: endpoint, options: options, probe: probe)
-    var results: [HealthReport.Check] = []
-    var issues: [HealthReport.Issue] = []
-    for check in checks {
+    // Host-only checks first: their work overlaps the engine's answering instead of following it.
+    let order = checks.indices.filter { checks[$0].readsHostOnly } + checks.indices.filter { !checks[$0].readsHostOnly }
+    var outcomes = [(check: HealthReport.Check, issues: [HealthReport.Issue])?](repeating: nil, count: checks.count)
+    for index in order {
       let checkStarted = clock.now
-      let result = await check.run(&state)
-      results.append(
+      let result = await checks[index].run(&state)
+      outcomes[index] = (
         HealthReport.Check(
-          id: check.id, status: result.status, summary: result.summary,
-          durationMs: (clock.now - checkStarted).milliseconds))
-      issues += result.issues
+          id: checks[index].id, status: result.status, summary: result.summary,
+          durationMs: (clock.now - checkStarted).milliseconds),
+        result.issues
+      )
     }
+    let results = outcomes.map { $0!.check }
+    let issues = outcomes.flatMap { $0!.issues }
 
     let status: HealthReport.Status
     if state.isReachable {

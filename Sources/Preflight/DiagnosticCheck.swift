@@ -6,12 +6,17 @@ public protocol DiagnosticCheck: Sendable {
   /// Stable: reports and tests refer to it (`endpoint`, `connectivity`, …).
   var id: String { get }
   /// What the check reads of the engine beside `_ping`: the diagnosis asks it all at once, when it begins.
-  var questions: Set<EngineProbe.Question> { get }
+  var questions: EngineProbe.Questions { get }
+  /// Whether the check looks only at this host (files, sockets' owners), never at what the engine said or at what an
+  /// engine check found. Such checks run first, while the engine is still answering; the report keeps the declared
+  /// order.
+  var readsHostOnly: Bool { get }
   func run(_ state: inout DiagnosisState) async -> CheckResult
 }
 
 extension DiagnosticCheck {
-  public var questions: Set<EngineProbe.Question> { [] }
+  public var questions: EngineProbe.Questions { [] }
+  public var readsHostOnly: Bool { false }
 }
 
 /// What a check concluded.

@@ -11,7 +11,7 @@ import EngineKit
 /// (an engine in a VM, like Docker Desktop's or Colima's, reports a path inside the VM).
 struct DiskSpaceCheck: DiagnosticCheck {
   let id = "disk-space"
-  let questions: Set<EngineProbe.Question> = [.systemInfo]
+  let questions: EngineProbe.Questions = [.systemInfo]
 
   func run(_ state: inout DiagnosisState) async -> CheckResult {
     guard state.isReachable else { return .skip("the engine did not answer") }

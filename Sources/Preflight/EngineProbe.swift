@@ -13,10 +13,14 @@ import Synchronization
 /// written before SwiftNIO is set up (``EarlyRequest``): the engine works on them while this process gets ready to
 /// read the answers.
 public final class EngineProbe: Sendable {
-  /// What may be asked beside `_ping`.
-  public enum Question: Sendable, Hashable {
-    case version
-    case systemInfo
+  /// What may be asked beside `_ping`: a set of bits rather than a `Set` of an enum, whose first use costs a
+  /// one-shot `check` a lookup of the enum's `Hashable` conformance (a scan of every conformance record in the binary)
+  /// before its requests go out.
+  public struct Questions: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let version = Questions(rawValue: 1)
+    public static let systemInfo = Questions(rawValue: 2)
   }
 
   public let client: EngineClient
@@ -25,11 +29,11 @@ public final class EngineProbe: Sendable {
   private let info = Mutex<Task<SystemInfo?, Never>?>(nil)
 
   /// Asks `_ping` and `asking` at once.
-  public static func start(_ client: EngineClient, asking: Set<Question>) -> EngineProbe {
+  public static func start(_ client: EngineClient, asking: Questions) -> EngineProbe {
     EngineProbe(client: client, asking: asking)
   }
 
-  private init(client: EngineClient, asking: Set<Question>) {
+  private init(client: EngineClient, asking: Questions) {
     self.client = client
     if asking.contains(.version) && !client.endpoint.connectsCheaply {
       let both = Task { await Self.pingThenVersion(client) }

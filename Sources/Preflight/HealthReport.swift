@@ -80,7 +80,8 @@ extension HealthReport {
     ]
     if let engine {
       var info: JSONObject = [
-        "product": .string(engine.product), "version": .string(engine.version), "apiVersion": .string(engine.apiVersion),
+        "product": .string(engine.product), "version": .string(engine.version),
+        "apiVersion": .string(engine.apiVersion),
       ]
       info["minApiVersion"] = engine.minApiVersion.map(JSONValue.string)
       info["os"] = engine.os.map(JSONValue.string)

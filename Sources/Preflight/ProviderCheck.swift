@@ -5,7 +5,7 @@ import EngineKit
 /// it, or where it already listens.
 struct ProviderCheck: DiagnosticCheck {
   let id = "provider"
-  let questions: Set<EngineProbe.Question> = [.systemInfo]
+  let questions: EngineProbe.Questions = [.systemInfo]
 
   func run(_ state: inout DiagnosisState) async -> CheckResult {
     let host = state.options.host

@@ -9,6 +9,7 @@ import EngineKit
 /// what answered, and that it is not to be trusted blindly.
 struct SocketCheck: DiagnosticCheck {
   let id = "socket"
+  let readsHostOnly = true
 
   func run(_ state: inout DiagnosisState) async -> CheckResult {
     guard case .unix(let path) = state.endpoint.transport else { return .skip("not a unix socket") }

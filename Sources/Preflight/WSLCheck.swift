@@ -3,6 +3,7 @@ import EngineKit
 /// Under WSL: which version, and whether Docker Desktop's integration reaches this distribution. Skipped elsewhere.
 struct WSLCheck: DiagnosticCheck {
   let id = "wsl"
+  let readsHostOnly = true
 
   func run(_ state: inout DiagnosisState) async -> CheckResult {
     let host = state.options.host

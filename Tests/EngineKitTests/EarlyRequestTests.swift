@@ -21,17 +21,21 @@ struct EarlyRequestTests {
 
   static let cases = [
     // Content-Length without a body: only a decoder that knows the request was a HEAD reads this answer right.
-    Case(request: EngineSession.pingRequest, answer: "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Length: 2\r\n\r\n"),
+    Case(
+      request: EngineSession.pingRequest, answer: "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Length: 2\r\n\r\n"),
     Case(request: EngineSession.versionRequest, answer: answer(#"{"Version":"20.10.24","ApiVersion":"1.41"}"#)),
     Case(request: EngineSession.infoRequest, answer: answer(#"{"ID":"early","NCPU":2}"#)),
   ]
 
   static func answer(_ json: String) -> String {
-    "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n"
+    "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\n"
+      + "Content-Length: \(json.utf8.count)\r\n\r\n"
       + json
   }
 
-  @Test("the request is on the wire at once, answered already when the session adopts it, and sent once", arguments: cases)
+  @Test(
+    "the request is on the wire at once, answered already when the session adopts it, and sent once",
+    arguments: cases)
   func answeredOnce(_ example: Case) async throws {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }

@@ -37,7 +37,7 @@ struct DevContainerConfigCheck: DiagnosticCheck {
 /// verifies; the same for the Features' registries. Podman behind `docker` cannot resolve a short name without a TTY.
 struct DevContainerImageCheck: DiagnosticCheck {
   let id = "devcontainer-image"
-  let questions: Set<EngineProbe.Question> = [.systemInfo]
+  let questions: EngineProbe.Questions = [.systemInfo]
 
   func run(_ state: inout DiagnosisState) async -> CheckResult {
     guard let configuration = state.devContainer else { return .skip("no Dev Container to check") }
@@ -301,7 +301,7 @@ struct DevContainerMountsCheck: DiagnosticCheck {
 /// `hostRequirements` against the engine's `/info`; a Linux container needs an engine that runs Linux containers.
 struct DevContainerResourcesCheck: DiagnosticCheck {
   let id = "devcontainer-resources"
-  let questions: Set<EngineProbe.Question> = [.systemInfo]
+  let questions: EngineProbe.Questions = [.systemInfo]
 
   func run(_ state: inout DiagnosisState) async -> CheckResult {
     guard let configuration = state.devContainer else { return .skip("no Dev Container to check") }
