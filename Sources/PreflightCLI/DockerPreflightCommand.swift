@@ -46,7 +46,6 @@ public struct DockerPreflightCommand: AsyncParsableCommand {
     do {
       EngineEventLoops.useOneThread()
       let arguments = GlobalOptions.movedAfterSubcommand(arguments)
-      EngineHeadStart.begin(arguments)
       var command = try PlainCommandLine.command(arguments) ?? parseDirectly(arguments)
       if var asyncCommand = command as? any AsyncParsableCommand {
         try await asyncCommand.run()
@@ -69,6 +68,15 @@ public struct DockerPreflightCommand: AsyncParsableCommand {
 }
 
 extension DockerPreflightCommand {
+  /// Asks a plain `check`'s questions (``EngineHeadStart``), on the calling thread: the program's first thread calls
+  /// it before it starts any other, so that the requests are with the engine before anything else is set up. Does
+  /// nothing for other command lines, and for the docker-path shim.
+  public static func startHeadStart(commandLine: [String] = CommandLine.arguments) {
+    guard DockerShim.dockerArguments(of: commandLine) == nil else { return }
+    EngineEventLoops.useOneThread()
+    EngineHeadStart.begin(GlobalOptions.movedAfterSubcommand(Array(commandLine.dropFirst())))
+  }
+
   /// Parses a command line that names a subcommand first with that subcommand's options alone: reflecting on every
   /// subcommand costs ~2.5 ms of a one-shot `check`. Whatever that parse rejects (`--help` too) is parsed again from
   /// the root, whose messages name the whole command.

@@ -6,6 +6,8 @@ import PreflightCLI
   import Darwin
 #endif
 
+// A plain `check`'s questions go to the engine first, from this thread, before any other thread is started.
+DockerPreflightCommand.startHeadStart()
 // The command runs in a detached task and ends the process itself (`exit`, `execve`); the main thread only waits.
 // An async top-level `main` would instead hand the main thread to `dispatch_main`, whose `pthread_exit` unwinds the
 // main stack through the binary's .eh_frame tables: up to a dozen page faults and ~0.7 MiB of resident tables on
