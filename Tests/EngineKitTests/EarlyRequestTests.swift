@@ -37,11 +37,9 @@ struct EarlyRequestTests {
     "the request is on the wire at once, answered already when the session adopts it, and sent once",
     arguments: cases)
   func answeredOnce(_ example: Case) async throws {
-    let directory = try TemporaryDirectory()
-    defer { directory.remove() }
-    let listener = try PlainListener(path: directory.file("engine.sock"))
-    defer { close(listener.descriptor) }
-    let client = EngineClient(endpoint: try Endpoint(parsing: "unix://\(listener.path)", source: .flag))
+    let listener = try PlainListener()
+    defer { listener.stop() }
+    let client = try listener.client()
 
     let early = try #require(EarlyRequest.send(example.request, with: client))
     let connection = try listener.accept()
@@ -69,11 +67,9 @@ struct EarlyRequestTests {
 
   @Test("a session whose first request is another fails instead of pairing the answer with the wrong question")
   func anotherFirstRequest() async throws {
-    let directory = try TemporaryDirectory()
-    defer { directory.remove() }
-    let listener = try PlainListener(path: directory.file("engine.sock"))
-    defer { close(listener.descriptor) }
-    let client = EngineClient(endpoint: try Endpoint(parsing: "unix://\(listener.path)", source: .flag))
+    let listener = try PlainListener()
+    defer { listener.stop() }
+    let client = try listener.client()
     let early = try #require(EarlyRequest.send(EngineSession.versionRequest, with: client))
     let connection = try listener.accept()
     defer { close(connection) }
@@ -97,13 +93,16 @@ struct EarlyRequestTests {
   }
 }
 
-/// A unix socket listener driven by plain blocking calls, each bounded by a receive timeout.
+/// A unix socket listener in a directory of its own, driven by plain blocking calls, each bounded by a receive
+/// timeout.
 private struct PlainListener {
+  let directory: TemporaryDirectory
   let path: String
   let descriptor: CInt
 
-  init(path: String) throws {
-    self.path = path
+  init() throws {
+    directory = try TemporaryDirectory()
+    path = directory.file("engine.sock")
     descriptor = socket(AF_UNIX, CInt(SOCK_STREAM.rawValue), 0)
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
@@ -114,6 +113,15 @@ private struct PlainListener {
       }
     }
     guard bound == 0, listen(descriptor, 8) == 0 else { throw Failure(what: "bind/listen \(path)", errno: errno) }
+  }
+
+  func client() throws -> EngineClient {
+    EngineClient(endpoint: try Endpoint(parsing: "unix://\(path)", source: .flag))
+  }
+
+  func stop() {
+    close(descriptor)
+    directory.remove()
   }
 
   func accept() throws -> CInt {
