@@ -65,8 +65,9 @@ public final class EarlyRequest: Sendable {
       + "User-Agent: \(EngineSession.userAgent)\r\n\r\n"
     let bytes = Array(text.utf8)
     // A listener that hangs up at once makes the write fail with EPIPE: without MSG_NOSIGNAL it would be SIGPIPE.
-    let written = connected == 0 ? bytes.withUnsafeBytes { systemSend(descriptor, $0.baseAddress, $0.count, noSignal) } : -1
-    guard written == bytes.count else {
+    guard connected == 0,
+      bytes.withUnsafeBytes({ systemSend(descriptor, $0.baseAddress, $0.count, noSignal) }) == bytes.count
+    else {
       close(descriptor)
       return nil
     }
