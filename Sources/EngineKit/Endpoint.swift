@@ -54,7 +54,7 @@ public enum Transport: Sendable, Hashable {
       self = .unix(path: host)
       return
     }
-    guard let separator = host.firstRange(of: "://") else {
+    guard let separator = host.firstByteRange(of: "://") else {
       throw .invalidHost(host, reason: "it has no scheme; use unix://, tcp://, ssh:// or npipe://")
     }
     let scheme = host[..<separator.lowerBound].lowercased()

@@ -46,7 +46,12 @@ public struct DockerPreflightCommand: AsyncParsableCommand {
     do {
       EngineEventLoops.useOneThread()
       let arguments = GlobalOptions.movedAfterSubcommand(arguments)
-      var command = try PlainCommandLine.command(arguments) ?? parseDirectly(arguments)
+      // A plain command line's command is known to be async: no dynamic cast (a conformance lookup) to find out.
+      if var plain = PlainCommandLine.command(arguments) {
+        try await plain.run()
+        terminate(0)
+      }
+      var command = try parseDirectly(arguments)
       if var asyncCommand = command as? any AsyncParsableCommand {
         try await asyncCommand.run()
       } else {

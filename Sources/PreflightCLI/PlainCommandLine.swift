@@ -16,7 +16,7 @@ enum PlainCommandLine {
   private static let options: Set<String> = ["-H", "--host", "--context", "--config"]
 
   /// The command `arguments` (global options already after the subcommand) run, or `nil` for the parser to decide.
-  static func command(_ arguments: [String]) -> (any ParsableCommand)? {
+  static func command(_ arguments: [String]) -> (any AsyncParsableCommand)? {
     guard let name = arguments.first, let allowed = flags[name],
       let (given, values) = split(Array(arguments.dropFirst()), flags: allowed, options: options),
       values["-H"] == nil || values["--host"] == nil

@@ -59,10 +59,10 @@ public struct WSLDetector: Sendable {
     guard host.os == .linux else { return (nil, nil) }
     let release = HostFiles.text(of: "\(host.procRoot)/sys/kernel/osrelease")
     let lowered = release?.lowercased() ?? ""
-    if lowered.contains("microsoft") || lowered.contains("wsl") {
+    if lowered.containsBytes("microsoft") || lowered.containsBytes("wsl") {
       // WSL 2 kernels say `microsoft-standard` (and usually `WSL2`); WSL 1 reports a Windows build:
       // `4.4.0-19041-Microsoft`.
-      let isTwo = lowered.contains("wsl2") || lowered.contains("microsoft-standard")
+      let isTwo = lowered.containsBytes("wsl2") || lowered.containsBytes("microsoft-standard")
       return (isTwo ? 2 : 1, release)
     }
     if host.environment["WSL_DISTRO_NAME"] != nil {

@@ -75,7 +75,9 @@ public struct InstalledProviderScan: Sendable {
 
   /// `probingSockets: false` leaves sockets out: no connection is made to any engine.
   public func scan(probingSockets: Bool = true) -> Result {
-    var evidence: [Provider: [InstallEvidence]] = [:]
+    // Pairs in the order found, grouped at the end: a dictionary keyed by Provider would cost a one-shot check a
+    // lookup of its Hashable conformance (a scan of every conformance record in the binary).
+    var evidence: [(provider: Provider, evidence: InstallEvidence)] = []
     let table = ProviderSocketTable(host: host)
     for socket in probingSockets ? table.entries() : [] {
       guard let path = socket.path else { continue }
@@ -83,26 +85,27 @@ public struct InstalledProviderScan: Sendable {
       guard state != .missing else { continue }
       // A link (macOS's /var/run/docker.sock) belongs to whoever it points at.
       let owner = table.attribution(of: socket.endpoint)?.provider ?? socket.provider
-      evidence[owner, default: []].append(.socket(path: path, state: state, instance: socket.instance))
+      evidence.append((owner, .socket(path: path, state: state, instance: socket.instance)))
     }
     let searchPath = host.searchPath
     for (program, provider) in programs {
       if let path = ExecutableSearch.find(program, in: searchPath) {
-        evidence[provider, default: []].append(.program(path: path))
+        evidence.append((provider, .program(path: path)))
       }
     }
     let dockerCLI = ExecutableSearch.find("docker", in: searchPath)
     if let dockerCLI, let resolved = HostFiles.resolved(dockerCLI), isDesktopCLI(resolved) {
-      evidence[.dockerDesktop, default: []].append(.program(path: resolved))
+      evidence.append((.dockerDesktop, .program(path: resolved)))
     }
     for (path, provider) in installLocations where HostFiles.exists(path) {
-      evidence[provider, default: []].append(.installLocation(path: path))
+      evidence.append((provider, .installLocation(path: path)))
     }
     for (path, provider) in dataDirectories where HostFiles.isDirectory(path) {
-      evidence[provider, default: []].append(.dataDirectory(path: path))
+      evidence.append((provider, .dataDirectory(path: path)))
     }
     let providers = Provider.allCases.compactMap { provider in
-      evidence[provider].map { InstalledProvider(provider: provider, evidence: $0) }
+      let found = evidence.filter { $0.provider == provider }.map(\.evidence)
+      return found.isEmpty ? nil : InstalledProvider(provider: provider, evidence: found)
     }
     return Result(providers: providers, dockerCLI: dockerCLI)
   }
@@ -157,7 +160,7 @@ public struct InstalledProviderScan: Sendable {
 
   /// The docker CLI Desktop ships: in Docker.app, /opt/docker-desktop, or WSL's integration mount.
   func isDesktopCLI(_ path: String) -> Bool {
-    path.contains("/Docker.app/") || path.hasPrefix(host.system("/opt/docker-desktop/"))
+    path.containsBytes("/Docker.app/") || path.hasPrefix(host.system("/opt/docker-desktop/"))
       || path.hasPrefix(host.wslMountRoot + "/docker-desktop")
   }
 }

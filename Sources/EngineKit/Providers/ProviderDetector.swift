@@ -51,7 +51,7 @@ public struct ProviderDetector: Sendable {
     if name == "orbstack" { return found(.orbstack, "/info Name \"\(name)\"") }
     if system.hasPrefix("Rancher Desktop") { return found(.rancherDesktop, "/info OperatingSystem \"\(system)\"") }
     // Rancher Desktop's VM is a Lima instance: its name would otherwise read as Lima.
-    if name.contains("rancher-desktop") { return found(.rancherDesktop, "/info Name \"\(name)\"") }
+    if name.containsBytes("rancher-desktop") { return found(.rancherDesktop, "/info Name \"\(name)\"") }
     if name == "colima" { return found(.colima, "/info Name \"\(name)\"", instance: "default") }
     if name.hasPrefix("colima-") {
       return found(.colima, "/info Name \"\(name)\"", instance: String(name.dropFirst("colima-".count)))
