@@ -15,7 +15,10 @@ import subprocess
 import sys
 import tempfile
 
-LOOKUP = "_ZL52swift_conformsToProtocolMaybeInstantiateSuperclassesPKN5swift14TargetMetadataINS_9InProcessEEEPKNS_24TargetProtocolDescriptorIS1_EEb"
+LOOKUP = (
+    "_ZL52swift_conformsToProtocolMaybeInstantiateSuperclasses"
+    "PKN5swift14TargetMetadataINS_9InProcessEEEPKNS_24TargetProtocolDescriptorIS1_EEb"
+)
 
 GDB_SCRIPT = r'''
 import os
