@@ -58,9 +58,8 @@ public struct HostEnvironment: Sendable {
   /// This machine, as this process sees it.
   public static var current: HostEnvironment { HostEnvironment(environment: processEnvironment) }
 
-  /// The environment of this process.
-  /// Split at the first `=` byte, as the C library's `getenv` reads it (a string's Character view would run grapheme
-  /// breaking over every byte: a one-shot check builds this a few times).
+  /// The environment of this process, each entry split at its first `=` byte as the C library's `getenv` reads it (a
+  /// string's Character view would run grapheme breaking over every byte: a one-shot check builds this a few times).
   public static var processEnvironment: [String: String] {
     var count = 0
     while environ[count] != nil { count += 1 }
