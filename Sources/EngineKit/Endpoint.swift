@@ -100,17 +100,28 @@ public enum Transport: Sendable, Hashable {
     if let slash = authority.firstIndex(of: "/") { authority = String(authority[..<slash]) }
     if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
       let name = String(authority[authority.index(after: authority.startIndex)..<close])
+      try checkCharacters(name, original: original)
       let rest = authority[authority.index(after: close)...]
       guard rest.isEmpty || rest.hasPrefix(":") else { throw .invalidHost(original, reason: "malformed IPv6 address") }
       return (name, rest.isEmpty ? nil : try port(String(rest.dropFirst()), original: original))
     }
     guard let colon = authority.lastIndex(of: ":") else {
       guard !authority.isEmpty else { throw .invalidHost(original, reason: "the host name is empty") }
+      try checkCharacters(authority, original: original)
       return (authority, nil)
     }
     let name = String(authority[..<colon])
     guard !name.isEmpty else { throw .invalidHost(original, reason: "the host name is empty") }
+    try checkCharacters(name, original: original)
     return (name, try port(String(authority[authority.index(after: colon)...]), original: original))
+  }
+
+  /// A host name goes into the `Host` header of every request: a space or a control character (a line break that
+  /// would start a header of its own) is refused here, with the address that holds it.
+  private static func checkCharacters(_ name: String, original: String) throws(EndpointError) {
+    guard name.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else {
+      throw .invalidHost(original, reason: "the host name contains a space or a control character")
+    }
   }
 
   private static func port(_ text: String, original: String) throws(EndpointError) -> Int {

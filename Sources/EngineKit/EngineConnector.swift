@@ -82,8 +82,10 @@ struct EngineConnector {
   /// Header fields a response may carry: dockerd sends about ten; NIO alone would allow 65,534 (within 80 KiB).
   static let maxHeaderFields = 256
 
-  /// NIO's HTTP client handlers (as `addHTTPClientHandlers` installs them), between the two halves of the head limit;
-  /// after an ``EarlyRequest``, its gate goes between the encoder and the decoder.
+  /// NIO's HTTP request encoder and response decoder, between the two halves of the head limit; after an
+  /// ``EarlyRequest``, its gate goes between them. Not NIO's outbound header validator (`addHTTPClientHandlers` adds
+  /// one): every header sent is a constant, a length, or the `Host` of an endpoint whose parsing refused spaces and
+  /// control characters, and each handler type costs a one-shot `check` two conformance scans.
   private static func addHTTPHandlers(
     to channel: any Channel, early: EngineRequest? = nil
   ) throws -> EngineConnection.HTTPChannel {
@@ -94,7 +96,7 @@ struct EngineConnector {
     if let early { handlers.append(EarlyRequest.Gate(sent: early)) }
     handlers += [
       ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)),
-      NIOHTTPRequestHeadersValidator(), limit.observer,
+      limit.observer,
     ]
     try channel.pipeline.syncOperations.addHandlers(handlers)
     return try EngineConnection.HTTPChannel(wrappingChannelSynchronously: channel)

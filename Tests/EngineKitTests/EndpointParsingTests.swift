@@ -33,6 +33,7 @@ struct EndpointParsingTests {
     arguments: [
       ("docker.sock", "no scheme"), ("foo://x", "not one the docker CLI supports"), ("tcp://:2375", "host name is empty"),
       ("tcp://h:99999", "not a port number"), ("tcp://h:abc", "not a port number"), ("unix://", "socket path is empty"),
+      ("tcp://h\r\nX-Injected: 1:2375", "a space or a control character"), ("ssh://user@h\tx", "control character"),
     ])
   func refuses(host: String, reason: String) {
     #expect {
