@@ -11,7 +11,7 @@ public enum EndpointError: Error, Sendable, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .invalidHost(let host, let reason):
-      "invalid docker host \"\(host)\": \(reason)"
+      "invalid docker host \(host.debugDescription): \(reason)"
     case .unreadableFile(let path, let reason):
       "cannot read \(path): \(reason)"
     case .malformedFile(let path, let key?, let reason):
