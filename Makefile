@@ -116,9 +116,11 @@ else
 	else exit $$status; fi
 endif
 
-## BENCH_ARGS passes options to bench/run.py, e.g. BENCH_ARGS='--only check,serve --pairs 40'.
+## BENCH_ARGS passes options to bench/run.py, e.g. BENCH_ARGS='--only check,serve --pairs 40'. valgrind counts the
+## check row's instructions (callgrind), the measure that does not move with the machine's load.
 ## The SwiftNIO floor (bench/nio-floor) is built as the binary is: release, static Swift runtime, no PIE.
 bench: release
+	@$(call install_missing,valgrind)
 	$(SWIFT) build $(subst --product $(BINARY_NAME),--product nio-floor,$(RELEASE_FLAGS))
 	python3 bench/run.py --binary $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/$(BINARY_NAME) \
 	  --nio-floor $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/nio-floor $(BENCH_ARGS)

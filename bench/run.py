@@ -568,7 +568,45 @@ class Bench:
                         "Python process would report at least the interpreter's own RSS)")
                 )  # fmt: skip
 
+        self.instruction_row()
         self.floor_rows()
+
+    def instruction_row(self) -> None:
+        """check's and the floor's user-space instructions, counted by callgrind: the same count run after run, where
+        the times above move with the machine's load (the floor's own median moved from 6.7 to 11 ms within an hour
+        here). One run each; skipped, and said so, without valgrind."""
+        if not shutil.which("valgrind"):
+            self.skipped.append(("instructions of one-shot check", "valgrind is not installed"))
+            return
+        floor = [self.tools["engine_floor"], self.daemon.socket, "/_ping", "/version", "/info"]
+        with tempfile.TemporaryDirectory() as directory:
+            # valgrind cannot read the DWARF swiftc writes; the symbol table is all it needs.
+            stripped = os.path.join(directory, "docker-preflight")
+            subprocess.run(["objcopy", "--strip-debug", self.binary, stripped], check=True)
+            counts = [self.instructions([stripped, "check", "--json"], directory),
+                      self.instructions(floor, directory)]  # fmt: skip
+        if None in counts:
+            self.skipped.append(("instructions of one-shot check", "callgrind gave no count"))
+            return
+        self.rows.append(
+            Row("instructions of one-shot check", "`docker-preflight check --json`",
+                "C client: `/_ping`, `/version`, `/info` at once (bench/c/engine_floor.c)", "M",
+                [counts[0] / 1e6], [counts[1] / 1e6], [],
+                "callgrind's count of one run each (user space; the kernel's work and the engine's are not in it)")
+        )  # fmt: skip
+
+    def instructions(self, argv: list[str], directory: str) -> int | None:
+        out = os.path.join(directory, "callgrind.out")
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *argv], env=self.env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # fmt: skip
+        try:
+            with open(out) as profile:
+                for line in profile:
+                    if line.startswith("summary:"):
+                        return int(line.split()[1])
+        except FileNotFoundError:
+            return None
+        return None
 
     def floor_rows(self) -> None:
         """What asking costs without docker-preflight: how low check could go, against the curl it is held to."""
