@@ -104,7 +104,8 @@ extension GlobalOptions {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-/// The environment of this process, read once.
+/// The environment of this process, read once: this program never changes its own environment, and a one-shot
+/// `check` asked for it four times (the head start, the configuration, the endpoint, the diagnosis's host).
 enum ProcessEnvironment {
-  static var current: [String: String] { HostEnvironment.processEnvironment }
+  static let current: [String: String] = HostEnvironment.processEnvironment
 }
