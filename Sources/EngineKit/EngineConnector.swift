@@ -108,7 +108,8 @@ struct NamedPipeUnavailable: Error {
   let path: String
 }
 
-/// The event loops engine calls run on.
+/// The event loops engine calls run on: NIO's singleton group, or the program's first thread alone
+/// (``useThisThread()``).
 public enum EngineEventLoops {
   /// One event loop thread instead of one per core: a process here asks one engine a few questions at a time, and a
   /// thread fewer to start is start-up time and memory a one-shot `check` and an idle `serve` do not spend. Call it
@@ -119,10 +120,34 @@ public enum EngineEventLoops {
     oneThread.withLock { $0 = true }
   }
 
-  /// NIO's singleton group, sized first as asked.
-  static var group: MultiThreadedEventLoopGroup {
+  /// Makes the calling thread, the program's first, the only thread of a one-shot command: its event loop, and the
+  /// executor its tasks prefer (``taskExecutor``), so that nothing starts a thread. Beside a `check` that asks a
+  /// healthy engine three questions, starting NIO's thread and Swift's pool threads (five in all) was a third of its
+  /// CPU time, most of it in the kernel. Call it before the first engine call or task; ``runThisThread(_:)`` then
+  /// runs the loop, and the jobs of tasks started in between wait for it.
+  public static func useThisThread() { LoopTaskExecutor.firstThread.choose() }
+
+  /// Runs ``useThisThread()``'s loop on the calling thread, and `body` in a task that prefers it. Never returns:
+  /// `body` ends the process (`exit`, `execve`).
+  public static func runThisThread(_ body: @escaping @Sendable () async -> Void) -> Never {
+    let executor = LoopTaskExecutor.firstThread
+    MultiThreadedEventLoopGroup.withCurrentThreadAsEventLoop { loop in
+      executor.attach(loop)
+      Task.detached(executorPreference: executor) { await body() }
+    }
+    fatalError("the event loop of the program's first thread stopped")
+  }
+
+  /// What tasks started for engine calls should prefer: the first thread once ``useThisThread()`` is called; `nil`
+  /// (Swift's global executor) otherwise. Unstructured tasks do not inherit a preference; child tasks do.
+  public static var taskExecutor: (any TaskExecutor)? {
+    LoopTaskExecutor.firstThread.isChosen ? LoopTaskExecutor.firstThread : nil
+  }
+
+  static var group: any EventLoopGroup {
+    if let loop = LoopTaskExecutor.firstThread.loop { return loop }
     _ = sized
-    return .singleton
+    return MultiThreadedEventLoopGroup.singleton
   }
 
   private static let oneThread = Mutex(false)
@@ -132,4 +157,43 @@ public enum EngineEventLoops {
     NIOSingletons.blockingPoolThreadCountSuggestion = 1
     return true
   }()
+}
+
+/// Runs jobs on an event loop: the executor of ``EngineEventLoops/useThisThread()``. Jobs enqueued before its loop is
+/// attached wait, in order, until it is.
+final class LoopTaskExecutor: TaskExecutor, Sendable {
+  static let firstThread = LoopTaskExecutor()
+
+  private struct State {
+    var chosen = false
+    var loop: (any EventLoop)?
+    var waiting: [UnownedJob] = []
+  }
+  private let state = Mutex(State())
+
+  var isChosen: Bool { state.withLock { $0.chosen } }
+  var loop: (any EventLoop)? { state.withLock { $0.loop } }
+
+  func choose() { state.withLock { $0.chosen = true } }
+
+  /// Runs the waiting jobs, and every later one, on `loop`.
+  func attach(_ loop: any EventLoop) {
+    state.withLock { state in
+      state.chosen = true
+      state.loop = loop
+      for job in state.waiting { run(job, on: loop) }
+      state.waiting = []
+    }
+  }
+
+  func enqueue(_ job: consuming ExecutorJob) {
+    let job = UnownedJob(job)
+    state.withLock { state in
+      if let loop = state.loop { run(job, on: loop) } else { state.waiting.append(job) }
+    }
+  }
+
+  private func run(_ job: UnownedJob, on loop: any EventLoop) {
+    loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+  }
 }

@@ -36,16 +36,16 @@ public final class EngineProbe: Sendable {
   private init(client: EngineClient, asking: Questions) {
     self.client = client
     if asking.contains(.version) && !client.endpoint.connectsCheaply {
-      let both = Task { await Self.pingThenVersion(client) }
-      ping = Task { await both.value.ping }
-      version.withLock { $0 = Task { await both.value.version } }
+      let both = Self.task { await Self.pingThenVersion(client) }
+      ping = Self.task { await both.value.ping }
+      version.withLock { $0 = Self.task { await both.value.version } }
       if asking.contains(.systemInfo) { _ = infoRequest() }
     } else {
       // The slow questions first.
       let earlyVersion = asking.contains(.version) ? EarlyRequest.send(EngineSession.versionRequest, with: client) : nil
       let earlyInfo = asking.contains(.systemInfo) ? EarlyRequest.send(EngineSession.infoRequest, with: client) : nil
       let earlyPing = EarlyRequest.send(EngineSession.pingRequest, with: client)
-      ping = Task {
+      ping = Self.task {
         await Self.result { () throws(EngineError) in
           try await client.withSession(early: earlyPing) { try await $0.ping() }
         }
@@ -84,7 +84,7 @@ public final class EngineProbe: Sendable {
   private func versionRequest(early: EarlyRequest? = nil) -> Task<Result<EngineVersion, EngineError>, Never> {
     let client = client
     return Self.once(version) {
-      Task {
+      Self.task {
         await Self.result { () throws(EngineError) in
           try await client.withSession(early: early) { try await $0.version() }
         }
@@ -94,7 +94,7 @@ public final class EngineProbe: Sendable {
 
   private func infoRequest(early: EarlyRequest? = nil) -> Task<SystemInfo?, Never> {
     let client = client
-    return Self.once(info) { Task { try? await client.withSession(early: early) { try await $0.info() } } }
+    return Self.once(info) { Self.task { try? await client.withSession(early: early) { try await $0.info() } } }
   }
 
   /// What `question` comes to. The questions run in tasks of their own, which a cancelled waiter does not cancel by
@@ -118,6 +118,11 @@ public final class EngineProbe: Sendable {
       task = started
       return started
     }
+  }
+
+  /// A question's task, on the executor engine calls prefer (a one-shot `check`'s only thread).
+  private static func task<T: Sendable>(_ body: sending @escaping @isolated(any) () async -> T) -> Task<T, Never> {
+    Task(executorPreference: EngineEventLoops.taskExecutor, operation: body)
   }
 
   private static func result<T>(_ body: () async throws(EngineError) -> T) async -> Result<T, EngineError> {

@@ -73,13 +73,21 @@ public struct DockerPreflightCommand: AsyncParsableCommand {
 }
 
 extension DockerPreflightCommand {
-  /// Asks a plain `check`'s questions (``EngineHeadStart``), on the calling thread: the program's first thread calls
-  /// it before it starts any other, so that the requests are with the engine before anything else is set up. Does
-  /// nothing for other command lines, and for the docker-path shim.
-  public static func startHeadStart(commandLine: [String] = CommandLine.arguments) {
-    guard DockerShim.dockerArguments(of: commandLine) == nil else { return }
-    EngineEventLoops.useOneThread()
-    EngineHeadStart.begin(GlobalOptions.movedAfterSubcommand(Array(commandLine.dropFirst())))
+  /// Prepares the program's first thread for the command line, before it starts any other: a `check` is to run on
+  /// this thread alone (``runOnThisThread()``, `true`), and a plain one's questions (``EngineHeadStart``) go to the
+  /// engine at once. Does nothing for other command lines, and for the docker-path shim.
+  public static func prepareFirstThread(commandLine: [String] = CommandLine.arguments) -> Bool {
+    guard DockerShim.dockerArguments(of: commandLine) == nil else { return false }
+    let arguments = GlobalOptions.movedAfterSubcommand(Array(commandLine.dropFirst()))
+    guard arguments.first == "check" else { return false }
+    EngineEventLoops.useThisThread()
+    EngineHeadStart.begin(arguments)
+    return true
+  }
+
+  /// Runs the command line on this thread alone (``EngineEventLoops/runThisThread(_:)``).
+  public static func runOnThisThread() -> Never {
+    EngineEventLoops.runThisThread { await run() }
   }
 
   /// Parses a command line that names a subcommand first with that subcommand's options alone: reflecting on every
