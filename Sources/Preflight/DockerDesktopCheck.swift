@@ -10,7 +10,7 @@ struct DockerDesktopCheck: DiagnosticCheck {
     let isDesktopEngine = state.providerAttribution?.provider == .dockerDesktop
     let inWSL = state.inWSL
     // Its app, programs and data directory say whether it is installed; its sockets need not be probed for that.
-    let installed = InstalledProviderScan(host: host, inWSL: inWSL).scan(probingSockets: false).provider(.dockerDesktop)
+    let installed = InstalledProviderScan(host: host, inWSL: inWSL).installation(of: .dockerDesktop)
     let wslMount = state.wsl?.desktopMount ?? false
     guard installed != nil || isDesktopEngine || wslMount else {
       return .skip("Docker Desktop is not installed")

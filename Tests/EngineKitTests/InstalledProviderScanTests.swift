@@ -87,6 +87,27 @@ struct InstalledProviderScanTests {
     #expect(scan.providers.map(\.provider) == [.dockerDesktop, .wslDockerCE])
   }
 
+  @Test(
+    "one provider's installation: what the whole scan says of it, without its sockets; none when it is not installed",
+    arguments: [Provider.dockerDesktop, .colima, .lima, .podman])
+  func installationOfOne(_ provider: Provider) throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let home = directory.file("home")
+    try UnixSocketFile.stale(at: "\(home)/.colima/work/docker.sock")
+    try FileManager.default.createDirectory(
+      atPath: directory.file("Applications/Docker.app/Contents"), withIntermediateDirectories: true)
+    let commands = try FakeCommands(in: directory)
+    for program in ["colima", "limactl", "com.docker.cli"] { try commands.add(program, printing: "") }
+    let host = HostEnvironment(
+      os: .macOS, environment: ["HOME": home, "PATH": commands.directory], systemRoot: directory.path)
+    let scan = InstalledProviderScan(host: host)
+
+    let whole = scan.scan(probingSockets: false).provider(provider)
+    #expect(scan.installation(of: provider) == whole)
+    #expect((whole == nil) == (provider == .podman))
+  }
+
   @Test("candidates: configured first, discovered sockets that exist, one entry per address")
   func candidates() throws {
     let directory = try TemporaryDirectory()

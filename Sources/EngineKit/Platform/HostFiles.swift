@@ -80,8 +80,14 @@ public enum HostFiles {
       default: parts.append(part)
       }
     }
-    let joined = parts.joined(separator: "/")
-    return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
+    // Joined by hand: the standard library's unspecialized `joined(separator:)` looks up `[Substring]: Collection`
+    // at run time, a scan of every conformance record, after the engine's last answer in a one-shot `check`.
+    var joined = path.hasPrefix("/") ? "/" : ""
+    for (index, part) in parts.enumerated() {
+      if index > 0 { joined.append("/") }
+      joined.append(contentsOf: part)
+    }
+    return joined.isEmpty ? "." : joined
   }
 
   /// The path with every symbolic link resolved, or `nil` if it does not exist.

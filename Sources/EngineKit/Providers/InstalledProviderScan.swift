@@ -75,9 +75,21 @@ public struct InstalledProviderScan: Sendable {
 
   /// `probingSockets: false` leaves sockets out: no connection is made to any engine.
   public func scan(probingSockets: Bool = true) -> Result {
+    scan(probingSockets: probingSockets, only: nil)
+  }
+
+  /// Whether `provider` alone is installed, from its programs, install locations and data directories: a look at
+  /// what it has, not at every provider's (a healthy `check` asks it of Docker Desktop, after the engine answered,
+  /// and every program of every provider was ~100 `stat` calls along PATH).
+  public func installation(of provider: Provider) -> InstalledProvider? {
+    scan(probingSockets: false, only: provider).provider(provider)
+  }
+
+  private func scan(probingSockets: Bool, only: Provider?) -> Result {
     // Pairs in the order found, grouped at the end: a dictionary keyed by Provider would cost a one-shot check a
     // lookup of its Hashable conformance (a scan of every conformance record in the binary).
     var evidence: [(provider: Provider, evidence: InstallEvidence)] = []
+    let wanted = { (provider: Provider) in Self.includes(provider, only: only) }
     let table = ProviderSocketTable(host: host)
     for socket in probingSockets ? table.entries() : [] {
       guard let path = socket.path else { continue }
@@ -88,19 +100,19 @@ public struct InstalledProviderScan: Sendable {
       evidence.append((owner, .socket(path: path, state: state, instance: socket.instance)))
     }
     let searchPath = host.searchPath
-    for (program, provider) in programs {
+    for (program, provider) in programs where wanted(provider) {
       if let path = ExecutableSearch.find(program, in: searchPath) {
         evidence.append((provider, .program(path: path)))
       }
     }
-    let dockerCLI = ExecutableSearch.find("docker", in: searchPath)
+    let dockerCLI = wanted(.dockerDesktop) ? ExecutableSearch.find("docker", in: searchPath) : nil
     if let dockerCLI, let resolved = HostFiles.resolved(dockerCLI), isDesktopCLI(resolved) {
       evidence.append((.dockerDesktop, .program(path: resolved)))
     }
-    for (path, provider) in installLocations where HostFiles.exists(path) {
+    for (path, provider) in installLocations where wanted(provider) && HostFiles.exists(path) {
       evidence.append((provider, .installLocation(path: path)))
     }
-    for (path, provider) in dataDirectories where HostFiles.isDirectory(path) {
+    for (path, provider) in dataDirectories(only: only) where HostFiles.isDirectory(path) {
       evidence.append((provider, .dataDirectory(path: path)))
     }
     let providers = Provider.allCases.compactMap { provider in
@@ -145,7 +157,8 @@ public struct InstalledProviderScan: Sendable {
     }
   }
 
-  var dataDirectories: [(String, Provider)] {
+  /// The data directories of every provider, or of `only`.
+  func dataDirectories(only: Provider? = nil) -> [(String, Provider)] {
     let table = ProviderSocketTable(host: host)
     var directories: [(String?, Provider)] = [
       (table.colimaHome, .colima),
@@ -154,9 +167,15 @@ public struct InstalledProviderScan: Sendable {
     ]
     if host.os == .linux { directories.append((host.home(".docker/desktop"), .dockerDesktop)) }
     // ~/.lima holds Lima's own settings even without instances; only an instance shows Lima is set up.
-    if !table.limaInstances.isEmpty { directories.append((table.limaHome, .lima)) }
-    return directories.compactMap { path, provider in path.map { ($0, provider) } }
+    if Self.includes(.lima, only: only) && !table.limaInstances.isEmpty {
+      directories.append((table.limaHome, .lima))
+    }
+    return directories.compactMap { path, provider in
+      Self.includes(provider, only: only) ? path.map { ($0, provider) } : nil
+    }
   }
+
+  private static func includes(_ provider: Provider, only: Provider?) -> Bool { only == nil || only == provider }
 
   /// The docker CLI Desktop ships: in Docker.app, /opt/docker-desktop, or WSL's integration mount.
   func isDesktopCLI(_ path: String) -> Bool {
