@@ -45,6 +45,20 @@ struct LoopTaskExecutorTests {
     try await group.shutdownGracefully()
   }
 
+  @Test("Task.sleep, whose timer is Swift's global executor's, wakes a task that prefers the loop, back on the loop")
+  func sleepWakesOnTheLoop() async throws {
+    let executor = LoopTaskExecutor()
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let loop = group.next()
+    executor.attach(loop)
+    let onLoop = try await Task(executorPreference: executor) { () async throws -> Bool in
+      try await Task.sleep(for: .milliseconds(1))
+      return loop.inEventLoop
+    }.value
+    #expect(onLoop)
+    try await group.shutdownGracefully()
+  }
+
   @Test("engine calls prefer Swift's global executor until the first thread is chosen")
   func globalUntilChosen() {
     // Nothing in a test process calls useThisThread(): its tasks stay on Swift's pool.
