@@ -16,11 +16,9 @@ BINARY_NAME  := docker-preflight
 # then drop what nothing calls and put the start path together (link/startup-order.txt, see Package.swift).
 # Generic type metadata by accessor calls, not by mangled name: a mangled name is demangled at its first use and each
 # of its generic requirements looked up at run time, a scan of all ~5,500 conformance records; a one-shot `check` made
-# 21 of those scans (6.5 M of its 16.5 M instructions). No $ORIGIN run path: the static Swift runtime needs none, and
-# the dynamic loader tried a dozen missing paths beside the binary for each C library. A static executable, the C
-# library included (Package.swift says why).
+# 21 of those scans (6.5 M of its 16.5 M instructions). A static executable, the C library included (Package.swift
+# says why).
 RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -static-executable --product $(BINARY_NAME) \
-  --disable-local-rpath \
   -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections \
   -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
 # System packages the build and the tests use (Debian names); binutils: gold links the release binary, objcopy

@@ -14,9 +14,9 @@ import PackageDescription
 /// A start's resident memory is mostly the binary's own pages, so two more flags keep it from touching pages it does
 /// not need. `--no-export-dynamic` undoes the toolchain's `-export-dynamic` (static-stdlib-args.lnk) in a release
 /// linked against the shared C library (without the Makefile's flags): 16,000 Swift symbols in .dynsym, 640 KiB
-/// resident. The section ordering file (gold's;
-/// `make startup-order` writes it, bench/startup_order.py says how) puts the functions a start runs next to each
-/// other, given `make release`'s function sections: one run of ~1 MiB instead of pages all over 14 MB of code.
+/// resident. The section ordering file (gold's; `make startup-order` writes it, bench/startup_order.py says how) puts
+/// the functions a start runs next to each other, given `make release`'s function sections: one run of ~1 MiB instead
+/// of pages all over 14 MB of code.
 let startupLinking: [LinkerSetting] = [
   .unsafeFlags(
     [

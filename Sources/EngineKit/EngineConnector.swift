@@ -129,7 +129,7 @@ public enum EngineEventLoops {
 
   /// Runs ``useThisThread()``'s loop on the calling thread, and `body` in a task that prefers it. Never returns:
   /// `body` ends the process (`exit`, `execve`).
-  public static func runThisThread(_ body: @escaping @Sendable () async -> Void) -> Never {
+  public static func runThisThread(_ body: @escaping @Sendable () async -> Never) -> Never {
     let executor = LoopTaskExecutor.firstThread
     MultiThreadedEventLoopGroup.withCurrentThreadAsEventLoop { loop in
       executor.attach(loop)

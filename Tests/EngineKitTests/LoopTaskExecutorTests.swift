@@ -31,31 +31,31 @@ struct LoopTaskExecutorTests {
     try await group.shutdownGracefully()
   }
 
-  @Test("a task that prefers the loop resumes on it after awaiting a future completed on the loop")
-  func resumesOnTheLoop() async throws {
-    let executor = LoopTaskExecutor()
-    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    let loop = group.next()
-    executor.attach(loop)
-    let onLoop = try await Task(executorPreference: executor) { () async throws -> Bool in
-      let value = try await loop.scheduleTask(in: .milliseconds(1)) { 42 }.futureResult.get()
-      return value == 42 && loop.inEventLoop
-    }.value
-    #expect(onLoop)
-    try await group.shutdownGracefully()
+  /// What a task that prefers the loop may wait for: a future the loop completes, or `Task.sleep`, whose timer is
+  /// Swift's global executor's.
+  enum Wait: String, CaseIterable, Sendable {
+    case futureOfTheLoop = "a future the loop completes"
+    case sleep = "Task.sleep"
+
+    func perform(on loop: any EventLoop) async throws {
+      switch self {
+      case .futureOfTheLoop: try await loop.scheduleTask(in: .milliseconds(1)) {}.futureResult.get()
+      case .sleep: try await Task.sleep(for: .milliseconds(1))
+      }
+    }
   }
 
-  @Test("Task.sleep, whose timer is Swift's global executor's, wakes a task that prefers the loop, back on the loop")
-  func sleepWakesOnTheLoop() async throws {
+  @Test("a task that prefers the loop is back on it after it waited", arguments: Wait.allCases)
+  func resumesOnTheLoop(_ wait: Wait) async throws {
     let executor = LoopTaskExecutor()
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let loop = group.next()
     executor.attach(loop)
     let onLoop = try await Task(executorPreference: executor) { () async throws -> Bool in
-      try await Task.sleep(for: .milliseconds(1))
+      try await wait.perform(on: loop)
       return loop.inEventLoop
     }.value
-    #expect(onLoop)
+    #expect(onLoop, "after \(wait.rawValue)")
     try await group.shutdownGracefully()
   }
 
