@@ -122,7 +122,7 @@ public enum EngineEventLoops {
 
   /// Makes the calling thread, the program's first, the only thread of a one-shot command: its event loop, and the
   /// executor its tasks prefer (``taskExecutor``), so that nothing starts a thread. Beside a `check` that asks a
-  /// healthy engine three questions, starting NIO's thread and Swift's pool threads (five in all) was a third of its
+  /// healthy engine three questions, starting NIO's thread and Swift's pool threads (six in all) was a third of its
   /// CPU time, most of it in the kernel. Call it before the first engine call or task; ``runThisThread(_:)`` then
   /// runs the loop, and the jobs of tasks started in between wait for it.
   public static func useThisThread() { LoopTaskExecutor.firstThread.choose() }
