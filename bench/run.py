@@ -621,8 +621,9 @@ class Bench:
         if self.options.nio_floor:
             floors.append(
                 ("SwiftNIO client alone: `/version`", [self.options.nio_floor, self.daemon.socket],
-                 "bench/nio-floor: the HTTP/1.1 client stack EngineKit uses (NIOPosix, NIOHTTP1, NIOAsyncChannel), "
-                 "built as docker-preflight is, asking `/version` only; no parser, no `_ping`/`/info`, no report")
+                 "bench/nio-floor: a SwiftNIO HTTP/1.1 client written the usual way (NIOPosix's singleton group, "
+                 "NIOHTTP1, NIOAsyncChannel), built as docker-preflight is, asking `/version` only; no parser, no "
+                 "`_ping`/`/info`, no report")
             )  # fmt: skip
         for label, command, note in floors:
             self.log(f"floor {label} vs curl /_ping: {pairs} pairs")

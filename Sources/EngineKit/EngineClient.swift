@@ -86,16 +86,22 @@ public struct EngineClient: Sendable {
         .connect(timeout: timeout, early: early)
       tunnel = connection.tunnel
       let channel = connection.channel.channel
-      let result = try await withTaskCancellationHandler {
-        try await connection.channel.executeThenClose { inbound, outbound in
-          let session = EngineSession(
-            client: self, channel: channel, outbound: outbound, responses: inbound.makeAsyncIterator(),
-            watchdog: watchdog)
-          return try await body(session)
+      let session = EngineSession(client: self, connection: connection.channel, watchdog: watchdog)
+      let result: T
+      do {
+        result = try await withTaskCancellationHandler {
+          try await body(session)
+        } onCancel: {
+          channel.close(promise: nil)
         }
-      } onCancel: {
-        channel.close(promise: nil)
+      } catch {
+        try? await channel.close()
+        throw error
       }
+      // Closed, and known to be, before the session's end is reported: the next session may need the engine's
+      // connection slot (and an ssh child its pipes).
+      channel.close(promise: nil)
+      try? await channel.closeFuture.get()
       await tunnel?.end()
       return result
     } catch {
@@ -155,24 +161,19 @@ public final class EngineSession {
 
   let hostHeader: String
   private let channel: any Channel
-  private let outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
-  private var responses: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator
+  private let inbox: NIOLoopBound<ResponseInbox>
   private let watchdog: CallWatchdog
   /// The last answer said the server closes the connection after it.
   private var closing = false
   static let userAgent = "docker-preflight"
 
-  init(
-    client: EngineClient, channel: any Channel, outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>,
-    responses: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator, watchdog: CallWatchdog
-  ) {
+  init(client: EngineClient, connection: EngineConnection.HTTPChannel, watchdog: CallWatchdog) {
     endpoint = client.endpoint
     defaultTimeout = client.timeout
     minimumAPIVersion = client.minimumAPIVersion
     hostHeader = client.hostHeader
-    self.channel = channel
-    self.outbound = outbound
-    self.responses = responses
+    channel = connection.channel
+    inbox = connection.inbox
     self.watchdog = watchdog
   }
 
@@ -233,10 +234,19 @@ public final class EngineSession {
   /// events) is the answer cut short, not bad HTTP.
   private func nextPart(after head: EngineResponse?) async throws -> HTTPClientResponsePart? {
     do {
-      return try await responses.next()
+      return try await nextPart()
     } catch HTTPParserError.invalidEOFState where head != nil {
       throw EngineConnectionFailure.closedMidResponse
     }
+  }
+
+  /// The next part the inbox holds or waits for; `nil` when the connection closed. On the loop itself (a one-shot
+  /// `check`) without a trip through its task queue.
+  private func nextPart() async throws -> HTTPClientResponsePart? {
+    let loop = channel.eventLoop
+    if loop.inEventLoop { return try await inbox.value.next(on: loop).get() }
+    let inbox = inbox
+    return try await loop.flatSubmit { inbox.value.next(on: loop) }.get()
   }
 
   private func write(_ request: EngineRequest) async throws {
@@ -252,15 +262,18 @@ public final class EngineSession {
       head.headers.add(name: "Content-Length", value: "0")
     }
     do {
-      var parts: [HTTPClientRequestPart] = [.head(head)]
-      if let body = request.body { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-      parts.append(.end(nil))
-      // One write, one trip to the event loop: on a busy machine every trip costs.
-      try await outbound.write(contentsOf: parts)
+      let body = request.body.map { ByteBuffer(bytes: $0) }
+      // One trip to the event loop: on a busy machine every trip costs.
+      let channel = channel
+      try await channel.eventLoop.flatSubmit {
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
+        return channel.writeAndFlush(HTTPClientRequestPart.end(nil))
+      }.get()
     } catch {
-      // A closed writer says only that the connection is gone; the pipeline's own error (a TLS failure, a reset)
+      // A closed channel says only that the connection is gone; the pipeline's own error (a TLS failure, a reset)
       // says why.
-      while try await responses.next() != nil {}
+      while try await nextPart() != nil {}
       throw error
     }
   }

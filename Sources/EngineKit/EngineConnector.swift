@@ -11,9 +11,13 @@ import Synchronization
   import Darwin
 #endif
 
-/// An open HTTP/1.1 channel to an engine, and the ssh child carrying it when there is one.
+/// An open HTTP/1.1 channel to an engine, the answers it has read, and the ssh child carrying it when there is one.
 struct EngineConnection {
-  typealias HTTPChannel = NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+  /// A channel with the HTTP handlers, and its last handler (used on the channel's event loop only).
+  struct HTTPChannel: Sendable {
+    let channel: any Channel
+    let inbox: NIOLoopBound<ResponseInbox>
+  }
   let channel: HTTPChannel
   let tunnel: SSHTunnel?
 }
@@ -82,24 +86,25 @@ struct EngineConnector {
   /// Header fields a response may carry: dockerd sends about ten; NIO alone would allow 65,534 (within 80 KiB).
   static let maxHeaderFields = 256
 
-  /// NIO's HTTP request encoder and response decoder, between the two halves of the head limit; after an
+  /// NIO's HTTP request encoder and response decoder, between the head limit's counter and the inbox; after an
   /// ``EarlyRequest``, its gate goes between them. Not NIO's outbound header validator (`addHTTPClientHandlers` adds
   /// one): every header sent is a constant, a length, or the `Host` of an endpoint whose parsing refused spaces and
   /// control characters, and each handler type costs a one-shot `check` two conformance scans.
   private static func addHTTPHandlers(
     to channel: any Channel, early: EngineRequest? = nil
   ) throws -> EngineConnection.HTTPChannel {
-    let limit = ResponseHeadLimit.handlers()
+    let limit = ResponseHeadLimit.State()
+    let inbox = ResponseInbox(limit: limit)
     var decoderLimits = NIOHTTPDecoderLimitConfiguration()
     decoderLimits.maxHeaderFieldCount = maxHeaderFields
-    var handlers: [any ChannelHandler] = [limit.counter, HTTPRequestEncoder()]
+    var handlers: [any ChannelHandler] = [ResponseHeadLimit.Counter(state: limit), HTTPRequestEncoder()]
     if let early { handlers.append(EarlyRequest.Gate(sent: early)) }
     handlers += [
       ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)),
-      limit.observer,
+      inbox,
     ]
     try channel.pipeline.syncOperations.addHandlers(handlers)
-    return try EngineConnection.HTTPChannel(wrappingChannelSynchronously: channel)
+    return EngineConnection.HTTPChannel(channel: channel, inbox: NIOLoopBound(inbox, eventLoop: channel.eventLoop))
   }
 }
 

@@ -1,9 +1,11 @@
 // nio-floor SOCKET
 //
-// What the SwiftNIO client stack costs by itself, start-up included: connects to the engine at the unix socket SOCKET
-// with NIOPosix's ClientBootstrap and NIOHTTP1's client handlers (as EngineKit does), sends `GET /version`, reads the
-// answer to its end, and exits. Nothing else: no argument parser, no `_ping` or `/info`, no report. `make bench` runs
-// it beside `check --json` and curl, built as docker-preflight is (release, static Swift runtime, no PIE).
+// What a SwiftNIO client written the usual way costs by itself, start-up included: connects to the engine at the unix
+// socket SOCKET with NIOPosix's ClientBootstrap on the singleton group and NIOHTTP1's client handlers, wrapped in an
+// NIOAsyncChannel, sends `GET /version`, reads the answer to its end, and exits. Nothing else: no argument parser, no
+// `_ping` or `/info`, no report. (EngineKit's one-shot `check` runs on one thread with its own inbox handler instead of
+// NIOAsyncChannel: see README.md, Performance.) `make bench` runs it beside `check --json` and curl, built as
+// docker-preflight is (`make release`'s flags).
 import NIOCore
 import NIOHTTP1
 import NIOPosix
