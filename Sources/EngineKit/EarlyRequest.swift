@@ -16,7 +16,7 @@ import Synchronization
 /// thread, and the runtime's first look at each handler type's conformances) takes a few milliseconds more of a
 /// one-shot `check`. Written at once, the question is with the engine while that setup runs: the session that later
 /// adopts the socket (``EngineClient/withSession(early:_:)``) sends the same request through its pipeline, where
-/// ``Gate`` lets the HTTP decoder see it (so that it knows which answer is to a `HEAD`) and drops its bytes.
+/// ``CodecSeam`` lets the HTTP decoder see it (so that it knows which answer is to a `HEAD`) and drops its bytes.
 ///
 /// Only for a unix socket that accepts at once and a request without a body; anything else (a missing socket, a full
 /// backlog, TCP) gets `nil`, and the session connects as usual, so that its errors are classified as usual.
@@ -76,41 +76,6 @@ public final class EarlyRequest: Sendable {
 
   /// The connected socket, for the session that adopts it; `nil` once taken.
   func take() -> CInt? { descriptor.withLock { $0.take() } }
-
-  /// Between the request encoder and the response decoder: the first request's parts are seen by the decoder (it
-  /// pairs answers with requests) and dropped here, for their bytes went out already. Until they have passed, reads
-  /// wait here: an answer read before the decoder knows its request would be unsolicited. A first request other than
-  /// the one sent would pair the engine's answer with the wrong question, so it fails the connection.
-  final class Gate: ChannelOutboundHandler, RemovableChannelHandler {
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
-    private let sent: EngineRequest
-    private var passing = false
-    private var readWaiting = false
-
-    init(sent: EngineRequest) { self.sent = sent }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-      guard !passing else { return context.write(data, promise: promise) }
-      switch unwrapOutboundIn(data) {
-      case .head(let head) where head.method != sent.method || head.uri != sent.path:
-        promise?.fail(EngineConnectionFailure.notTheEarlyRequest)
-        context.close(promise: nil)
-      case .head, .body: promise?.succeed()
-      case .end:
-        passing = true
-        promise?.succeed()
-        if readWaiting {
-          readWaiting = false
-          context.read()
-        }
-      }
-    }
-
-    func read(context: ChannelHandlerContext) {
-      if passing { context.read() } else { readWaiting = true }
-    }
-  }
 }
 
 /// The C library's `send`, which ``EarlyRequest/send(_:with:)`` hides.

@@ -86,10 +86,10 @@ struct EngineConnector {
   /// Header fields a response may carry: dockerd sends about ten; NIO alone would allow 65,534 (within 80 KiB).
   static let maxHeaderFields = 256
 
-  /// NIO's HTTP request encoder and response decoder, between the head limit's counter and the inbox; after an
-  /// ``EarlyRequest``, its gate goes between them. Not NIO's outbound header validator (`addHTTPClientHandlers` adds
-  /// one): every header sent is a constant, a length, or the `Host` of an endpoint whose parsing refused spaces and
-  /// control characters, and each handler type costs a one-shot `check` two conformance scans.
+  /// NIO's HTTP request encoder and response decoder with our seam between them and our inbox after them. Not NIO's
+  /// outbound header validator (`addHTTPClientHandlers` adds one): every header sent is a constant, a length, or the
+  /// `Host` of an endpoint whose parsing refused spaces and control characters, and each handler type costs a
+  /// one-shot `check` two conformance scans.
   private static func addHTTPHandlers(
     to channel: any Channel, early: EngineRequest? = nil
   ) throws -> EngineConnection.HTTPChannel {
@@ -97,13 +97,12 @@ struct EngineConnector {
     let inbox = ResponseInbox(limit: limit)
     var decoderLimits = NIOHTTPDecoderLimitConfiguration()
     decoderLimits.maxHeaderFieldCount = maxHeaderFields
-    var handlers: [any ChannelHandler] = [ResponseHeadLimit.Counter(state: limit), HTTPRequestEncoder()]
-    if let early { handlers.append(EarlyRequest.Gate(sent: early)) }
-    handlers += [
+    try channel.pipeline.syncOperations.addHandlers([
+      HTTPRequestEncoder(),
+      CodecSeam(limit: limit, early: early),
       ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)),
       inbox,
-    ]
-    try channel.pipeline.syncOperations.addHandlers(handlers)
+    ])
     return EngineConnection.HTTPChannel(channel: channel, inbox: NIOLoopBound(inbox, eventLoop: channel.eventLoop))
   }
 }

@@ -5,8 +5,8 @@ import NIOHTTP1
 ///
 /// NIO's HTTP decoder bounds the header fields (80 KiB together), but keeps every byte of a status line until it
 /// ends: a listener sending `HTTP/1.1 200 AAAA…` without end would fill memory at the speed of a local socket until
-/// the call's timeout. ``Counter``, before the decoder, counts bytes while a head is awaited; the handler after the
-/// decoder (``ResponseInbox``) tells the shared ``State`` when a head arrived and when its answer ended.
+/// the call's timeout. The handler before the decoder (``CodecSeam``) counts bytes while a head is awaited; the one
+/// after it (``ResponseInbox``) tells the shared ``State`` when a head arrived and when its answer ended.
 enum ResponseHeadLimit {
   /// Bytes allowed before a head completes: the headers' own bound, a status line, and a read's worth of slack.
   static let maxBytes = 256 << 10
@@ -25,26 +25,6 @@ enum ResponseHeadLimit {
         awaitingHead = true
         received = 0
       }
-    }
-  }
-
-  final class Counter: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    let state: State
-
-    init(state: State) { self.state = state }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-      if state.awaitingHead {
-        state.received += unwrapInboundIn(data).readableBytes
-        guard state.received <= ResponseHeadLimit.maxBytes else {
-          context.fireErrorCaught(EngineConnectionFailure.headTooLarge(limit: ResponseHeadLimit.maxBytes))
-          context.close(promise: nil)
-          return
-        }
-      }
-      context.fireChannelRead(data)
     }
   }
 }
