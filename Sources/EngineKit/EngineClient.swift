@@ -98,8 +98,7 @@ public struct EngineClient: Sendable {
         try? await channel.close()
         throw error
       }
-      // Closed, and known to be, before the session's end is reported: the next session may need the engine's
-      // connection slot (and an ssh child its pipes).
+      // Closed, and waited for: the connection is gone when this returns, as documented.
       channel.close(promise: nil)
       try? await channel.closeFuture.get()
       await tunnel?.end()
