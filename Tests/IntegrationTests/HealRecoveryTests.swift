@@ -67,7 +67,11 @@ struct HealRecoveryTests {
       let (second, outcome) = try await scene.heal(arguments)
       #expect(second.status == 0, "\(second.standardOutput) \(second.standardError)")
       #expect(outcome?["healed"] == true)
-      #expect(outcome?["steps"]?.arrayValue?.map { $0["outcome"] } == ["ready"], "\(outcome?["steps"] ?? .null)")
+      // Ready at the first start, or at the one more start the heal allows once it has cleaned what a failed start
+      // left: dockerd 20.10 restarting on a killed daemon's network state now and then loses its bridge to a race of
+      // its own ("Failed to set link up for docker0: no such device", seen with the other suites running beside).
+      let outcomes = outcome?["steps"]?.arrayValue?.map { $0["outcome"] } ?? []
+      #expect(outcomes == ["ready"] || outcomes == ["failed", "ready"], "\(outcome?["steps"] ?? .null)")
       let removed = outcome?["leftovers"]?.arrayValue ?? []
       let pidFile = removed.first { $0["kind"] == "pidfile" }
       #expect(pidFile?["path"] == .string(daemon.pidFile))
