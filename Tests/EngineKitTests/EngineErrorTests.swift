@@ -111,8 +111,10 @@ struct EngineErrorTests {
     let listener = try await FaultListener.start(.answerHTTP(status: status))
     defer { Task { await listener.stop() } }
     let endpoint = try Endpoint(parsing: listener.host, source: .flag)
+    // A bound no loaded machine reaches: this is about what the answer is taken for, not how soon it comes (at the
+    // start of a full run, with hundreds of tests starting at once, the default 2 s ran out once in CI).
     let error = await #expect(throws: EngineError.self) {
-      try await EngineClient(endpoint: endpoint).withSession { try await $0.ping() }
+      try await EngineClient(endpoint: endpoint, timeout: .seconds(60)).withSession { try await $0.ping() }
     }
     #expect(error?.kind == .notAnEngine)
     #expect(error?.message.contains("HTTP \(status)") == true)
