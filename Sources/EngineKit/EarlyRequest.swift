@@ -36,36 +36,20 @@ public final class EarlyRequest: Sendable {
   /// Connects to `client`'s endpoint and writes `request`; `nil` when that cannot be done at once.
   public static func send(_ request: EngineRequest, with client: EngineClient) -> EarlyRequest? {
     guard case .unix(let path) = client.endpoint.transport, request.body == nil else { return nil }
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let fits = withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-      let bytes = Array(path.utf8)
-      guard bytes.count < buffer.count else { return false }
-      buffer.copyBytes(from: bytes)
-      return true
-    }
-    guard fits else { return nil }
+    guard let connection = UnixSocketConnection(path: path) else { return nil }
+    let descriptor = connection.descriptor
     #if canImport(Darwin)
-      let descriptor = socket(AF_UNIX, SOCK_STREAM, 0)
       var on: CInt = 1
       setsockopt(descriptor, SOL_SOCKET, SO_NOSIGPIPE, &on, socklen_t(MemoryLayout<CInt>.size))
       let noSignal: CInt = 0
     #else
       let noSignal = CInt(MSG_NOSIGNAL)
-      let type = SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue
-      let descriptor = socket(AF_UNIX, CInt(type), 0)
     #endif
-    guard descriptor >= 0 else { return nil }
-    let connected = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-      }
-    }
     let text = "\(request.method.rawValue) \(request.path) HTTP/1.1\r\nHost: \(client.hostHeader)\r\n"
       + "User-Agent: \(EngineSession.userAgent)\r\n\r\n"
     let bytes = Array(text.utf8)
     // A listener that hangs up at once makes the write fail with EPIPE: without MSG_NOSIGNAL it would be SIGPIPE.
-    guard connected == 0,
+    guard connection.error == nil,
       bytes.withUnsafeBytes({ systemSend(descriptor, $0.baseAddress, $0.count, noSignal) }) == bytes.count
     else {
       close(descriptor)

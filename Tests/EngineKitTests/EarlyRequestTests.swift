@@ -42,7 +42,7 @@ struct EarlyRequestTests {
     let client = try listener.client()
 
     let early = try #require(EarlyRequest.send(example.request, with: client))
-    let connection = try listener.accept()
+    let connection = try await listener.accept()
     defer { close(connection) }
     let received = try PlainListener.readSome(connection)
     #expect(
@@ -71,7 +71,7 @@ struct EarlyRequestTests {
     defer { listener.stop() }
     let client = try listener.client()
     let early = try #require(EarlyRequest.send(EngineSession.versionRequest, with: client))
-    let connection = try listener.accept()
+    let connection = try await listener.accept()
     defer { close(connection) }
     await #expect(throws: EngineError.self) {
       try await client.withSession(early: early) { try await $0.info() }
@@ -93,40 +93,30 @@ struct EarlyRequestTests {
   }
 }
 
-/// A unix socket listener in a directory of its own, driven by plain blocking calls, each bounded by a receive
-/// timeout.
+/// A unix socket listener in a directory of its own (TestSupport's ``UnixSocketFile``); each accepted connection's
+/// reads are bounded by a receive timeout.
 private struct PlainListener {
   let directory: TemporaryDirectory
-  let path: String
-  let descriptor: CInt
+  let socket: UnixSocketFile
 
   init() throws {
     directory = try TemporaryDirectory()
-    path = directory.file("engine.sock")
-    descriptor = socket(AF_UNIX, CInt(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-    let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-      }
-    }
-    guard bound == 0, listen(descriptor, 8) == 0 else { throw Failure(what: "bind/listen \(path)", errno: errno) }
+    socket = try UnixSocketFile(listeningAt: directory.file("engine.sock"))
   }
 
   func client() throws -> EngineClient {
-    EngineClient(endpoint: try Endpoint(parsing: "unix://\(path)", source: .flag))
+    EngineClient(endpoint: try Endpoint(parsing: "unix://\(socket.path)", source: .flag))
   }
 
   func stop() {
-    close(descriptor)
+    socket.close()
     directory.remove()
   }
 
-  func accept() throws -> CInt {
-    let connection = Glibc.accept(descriptor, nil, nil)
-    guard connection >= 0 else { throw Failure(what: "accept", errno: errno) }
+  func accept() async throws -> CInt {
+    guard let connection = await socket.acceptConnection(within: .seconds(5)) else {
+      throw Failure(what: "accept", errno: ETIMEDOUT)
+    }
     var bound = timeval(tv_sec: 5, tv_usec: 0)
     setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &bound, socklen_t(MemoryLayout<timeval>.size))
     return connection

@@ -28,29 +28,10 @@ public enum SocketProbe {
     case .socket: break
     default: return .notASocket
     }
-    var address = sockaddr_un()
-    let capacity = MemoryLayout.size(ofValue: address.sun_path)
-    guard path.utf8.count < capacity else { return .unusable }
-    address.sun_family = sa_family_t(AF_UNIX)
-    withUnsafeMutableBytes(of: &address.sun_path) { raw in
-      for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-    }
-    #if canImport(Glibc)
-      let descriptor = socket(
-        AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    #else
-      let descriptor = socket(AF_UNIX, SOCK_STREAM, 0)
-      if descriptor >= 0 { _ = fcntl(descriptor, F_SETFL, O_NONBLOCK) }
-    #endif
-    guard descriptor >= 0 else { return .unusable }
-    defer { close(descriptor) }
-    let result = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-      }
-    }
-    if result == 0 { return .listening }
-    switch errno {
+    guard let connection = UnixSocketConnection(path: path) else { return .unusable }
+    close(connection.descriptor)
+    guard let error = connection.error else { return .listening }
+    switch error {
     // A full backlog answers EAGAIN on Linux: someone listens, they are just busy.
     case EAGAIN, EINPROGRESS: return .listening
     case ECONNREFUSED: return .stale
