@@ -26,7 +26,7 @@ enum EngineHeadStart {
       let options = PlainCommandLine.split(
         Array(arguments.dropFirst()), flags: plainFlags, options: valueOptions)?.values
     else { return }
-    var environment = ProcessEnvironment.current
+    var environment = HostEnvironment.processEnvironment
     if let directory = options["--config"] { environment["DOCKER_CONFIG"] = directory }
     let resolver = EndpointResolver(
       hostFlag: options["-H"] ?? options["--host"], contextFlag: options["--context"], environment: environment)

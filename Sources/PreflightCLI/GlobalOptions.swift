@@ -26,7 +26,7 @@ struct GlobalOptions: ParsableArguments {
 
   /// The process environment, with `--config` applied as `DOCKER_CONFIG`.
   var environment: [String: String] {
-    var environment = ProcessEnvironment.current
+    var environment = HostEnvironment.processEnvironment
     if let configDirectory { environment["DOCKER_CONFIG"] = configDirectory }
     return environment
   }
@@ -103,9 +103,3 @@ extension GlobalOptions {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
-
-/// The environment of this process, read once: this program never changes its own environment, and a one-shot
-/// `check` asked for it four times (the head start, the configuration, the endpoint, the diagnosis's host).
-enum ProcessEnvironment {
-  static let current: [String: String] = HostEnvironment.processEnvironment
-}

@@ -58,9 +58,11 @@ public struct HostEnvironment: Sendable {
   /// This machine, as this process sees it.
   public static var current: HostEnvironment { HostEnvironment(environment: processEnvironment) }
 
-  /// The environment of this process, each entry split at its first `=` byte as the C library's `getenv` reads it (a
-  /// string's Character view would run grapheme breaking over every byte: a one-shot check builds this a few times).
-  public static var processEnvironment: [String: String] {
+  /// The environment of this process, read once (this program never changes its own environment; a one-shot `check`
+  /// asks for it from the head start, the configuration, the endpoint and the diagnosis's host). Each entry is split
+  /// at its first `=` byte as the C library's `getenv` reads it: a string's Character view would run grapheme breaking
+  /// over every byte.
+  public static let processEnvironment: [String: String] = {
     var count = 0
     while environ[count] != nil { count += 1 }
     var result: [String: String] = [:]
@@ -73,7 +75,7 @@ public struct HostEnvironment: Sendable {
       result[String(decoding: name, as: UTF8.self)] = String(decoding: value, as: UTF8.self)
     }
     return result
-  }
+  }()
 
   /// An absolute system path under ``systemRoot``.
   public func system(_ path: String) -> String { systemRoot + path }

@@ -40,7 +40,7 @@ public struct DockerShim {
   public static func prepare(commandLine: [String] = CommandLine.arguments) -> DockerShim? {
     guard let arguments = dockerArguments(of: commandLine) else { return nil }
     EngineEventLoops.useOneThread()
-    let environment = ProcessEnvironment.current
+    let environment = HostEnvironment.processEnvironment
     var configuration = PreflightConfiguration()
     do {
       configuration = try ConfigurationLoader(environment: environment).load()

@@ -1,4 +1,5 @@
 import Dispatch
+import EngineKit
 import Preflight
 import Synchronization
 
@@ -27,7 +28,7 @@ struct StatusSummary: Sendable, Equatable {
 
 /// The display for stderr as it is: a terminal or not, quiet or not.
 func makeStatusDisplay(
-  subject: String, quiet: Bool = false, environment: [String: String] = ProcessEnvironment.current
+  subject: String, quiet: Bool = false, environment: [String: String] = HostEnvironment.processEnvironment
 ) -> any StatusDisplay {
   if quiet { return SilentStatus() }
   let style = TerminalStyle.forStandardError(environment: environment)
